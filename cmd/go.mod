@@ -1,0 +1,3 @@
+module github.com/civicase/civicase/cmd
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/civicase/civicase/services/audit
+
+go 1.26

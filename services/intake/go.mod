@@ -1,0 +1,3 @@
+module github.com/civicase/civicase/services/intake
+
+go 1.26

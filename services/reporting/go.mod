@@ -1,0 +1,3 @@
+module github.com/civicase/civicase/services/reporting
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/civicase/civicase/services/routing
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/civicase/civicase/services/supervision
+
+go 1.26
