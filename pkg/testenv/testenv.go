@@ -41,13 +41,24 @@ type NATS struct {
 	tb     testing.TB
 	dir    string
 	port   int
+	sync   bool
 }
+
+// NATSOption configures StartNATS.
+type NATSOption func(*NATS)
+
+// SyncAlways makes the server fsync every write before acknowledging it, as a single-node
+// production server runs; benchmarks and durability tests use it.
+func SyncAlways() NATSOption { return func(n *NATS) { n.sync = true } }
 
 // StartNATS starts a JetStream server on a random loopback port with storage in a temporary
 // directory; it is shut down when the test ends.
-func StartNATS(tb testing.TB) *NATS {
+func StartNATS(tb testing.TB, opts ...NATSOption) *NATS {
 	tb.Helper()
 	n := &NATS{tb: tb, dir: tb.TempDir(), port: -1}
+	for _, o := range opts {
+		o(n)
+	}
 	n.start()
 	tb.Cleanup(n.shutdown)
 	return n
@@ -57,13 +68,13 @@ func (n *NATS) start() {
 	tb := n.tb
 	tb.Helper()
 	opts := &server.Options{
-		Host:      "127.0.0.1",
-		Port:      n.port,
-		JetStream: true,
-		StoreDir:  n.dir,
-		NoLog:     true,
-		NoSigs:    true,
-		// SyncAlways is set per stream; the server default stays as in production.
+		Host:       "127.0.0.1",
+		Port:       n.port,
+		JetStream:  true,
+		StoreDir:   n.dir,
+		NoLog:      true,
+		NoSigs:     true,
+		SyncAlways: n.sync,
 	}
 	s, err := server.NewServer(opts)
 	if err != nil {

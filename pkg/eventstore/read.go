@@ -1,0 +1,107 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// From says where reading the log starts: a stream sequence or a time (the first message stored at
+// or after it). The zero value starts at the beginning.
+type From struct {
+	Seq  uint64
+	Time time.Time
+}
+
+// ReadOptions bound a read of the log.
+type ReadOptions struct {
+	From From
+	// Subjects filters the read (e.g. SubjectsOf("petition")); empty means the whole log.
+	Subjects []string
+	// UntilSeq stops after this sequence; 0 means the end of the log as it was when the read began.
+	UntilSeq uint64
+}
+
+// Read calls fn for each commit of the log in order, from opts.From up to the end of the log as it
+// was when the read began (or opts.UntilSeq). It uses an ordered consumer: ephemeral and gap-checked
+// by the client library.
+func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(Commit) error) error {
+	stream, err := s.js.Stream(ctx, s.stream)
+	if err != nil {
+		return err
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		return err
+	}
+	until := info.State.LastSeq
+	if opts.UntilSeq != 0 && opts.UntilSeq < until {
+		until = opts.UntilSeq
+	}
+	if until == 0 || (opts.From.Seq > until) {
+		return nil
+	}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: opts.Subjects, DeliverPolicy: jetstream.DeliverAllPolicy}
+	switch {
+	case opts.From.Seq > 1:
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, opts.From.Seq
+	case !opts.From.Time.IsZero():
+		t := opts.From.Time
+		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &t
+	}
+	cons, err := stream.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	for {
+		// FetchNoWait answers at once with what the consumer has pending, so the end of the log
+		// (or of the filtered subjects) is a short batch, not a timeout.
+		batch, err := cons.FetchNoWait(1024)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for m := range batch.Messages() {
+			n++
+			md, err := m.Metadata()
+			if err != nil {
+				return err
+			}
+			if md.Sequence.Stream > until {
+				return nil
+			}
+			c, err := DecodeMessage(m)
+			if err != nil {
+				return err
+			}
+			if err := fn(c); err != nil {
+				return err
+			}
+			if md.Sequence.Stream == until {
+				return nil
+			}
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
+			return err
+		}
+		if n == 0 {
+			return ctx.Err()
+		}
+	}
+}
+
+// LastSeq is the sequence of the last message in the log (0 if empty).
+func (s *Store) LastSeq(ctx context.Context) (uint64, error) {
+	stream, err := s.js.Stream(ctx, s.stream)
+	if err != nil {
+		return 0, err
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("stream info: %w", err)
+	}
+	return info.State.LastSeq, nil
+}
