@@ -30,6 +30,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/civicase/civicase/pkg/natsembed"
 	"github.com/civicase/civicase/pkg/pgcluster"
 )
 
@@ -40,7 +41,7 @@ type NATS struct {
 	JS     jetstream.JetStream
 	tb     testing.TB
 	dir    string
-	port   int
+	port   int // 0 until the first start picks one; restarts reuse it
 	sync   bool
 }
 
@@ -55,7 +56,7 @@ func SyncAlways() NATSOption { return func(n *NATS) { n.sync = true } }
 // directory; it is shut down when the test ends.
 func StartNATS(tb testing.TB, opts ...NATSOption) *NATS {
 	tb.Helper()
-	n := &NATS{tb: tb, dir: tb.TempDir(), port: -1}
+	n := &NATS{tb: tb, dir: tb.TempDir()}
 	for _, o := range opts {
 		o(n)
 	}
@@ -67,22 +68,9 @@ func StartNATS(tb testing.TB, opts ...NATSOption) *NATS {
 func (n *NATS) start() {
 	tb := n.tb
 	tb.Helper()
-	opts := &server.Options{
-		Host:       "127.0.0.1",
-		Port:       n.port,
-		JetStream:  true,
-		StoreDir:   n.dir,
-		NoLog:      true,
-		NoSigs:     true,
-		SyncAlways: n.sync,
-	}
-	s, err := server.NewServer(opts)
+	s, err := natsembed.Start(natsembed.Options{StoreDir: n.dir, Port: n.port, SyncAlways: n.sync})
 	if err != nil {
-		tb.Fatalf("nats server: %v", err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(30 * time.Second) {
-		tb.Fatalf("nats server not ready")
+		tb.Fatal(err)
 	}
 	n.Server = s
 	n.port = s.Addr().(*net.TCPAddr).Port // a restart comes back on the same port
