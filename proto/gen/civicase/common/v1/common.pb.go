@@ -279,10 +279,10 @@ const file_civicase_common_v1_common_proto_rawDesc = "" +
 	"\tDateRange\x129\n" +
 	"\x04from\x18\x01 \x01(\v2\x1d.civicase.common.v1.CivilDateB\x06\xbaH\x03\xc8\x01\x01R\x04from\x125\n" +
 	"\x02to\x18\x02 \x01(\v2\x1d.civicase.common.v1.CivilDateB\x06\xbaH\x03\xc8\x01\x01R\x02to:\xc7\x02\xbaH\xc3\x02\x1a\xc0\x02\n" +
-	"\x12date_range.ordered\x12\x19from must not be after to\x1a\x8e\x02[this.from.year, this.from.month, this.from.day] == [this.to.year, this.to.month, this.to.day] || this.from.year < this.to.year || (this.from.year == this.to.year && (this.from.month < this.to.month || (this.from.month == this.to.month && this.from.day <= this.to.day)))\"\xe5\x01\n" +
-	"\vCommandMeta\x12G\n" +
+	"\x12date_range.ordered\x12\x19from must not be after to\x1a\x8e\x02[this.from.year, this.from.month, this.from.day] == [this.to.year, this.to.month, this.to.day] || this.from.year < this.to.year || (this.from.year == this.to.year && (this.from.month < this.to.month || (this.from.month == this.to.month && this.from.day <= this.to.day)))\"\xe6\x01\n" +
+	"\vCommandMeta\x12H\n" +
 	"\n" +
-	"command_id\x18\x01 \x01(\tB(\xbaH%r#\x10\x01\x18@2\x1d^[A-Za-z0-9][A-Za-z0-9._:-]*$R\tcommandId\x12P\n" +
+	"command_id\x18\x01 \x01(\tB)\xbaH&\xc8\x01\x01r!\x18@2\x1d^[A-Za-z0-9][A-Za-z0-9._:-]*$R\tcommandId\x12P\n" +
 	"\x0ecorrelation_id\x18\x02 \x01(\tB)\xbaH&r$\x18@2 ^([A-Za-z0-9][A-Za-z0-9._:-]*)?$R\rcorrelationId\x12;\n" +
 	"\voccurred_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"occurredAt\"_\n" +
