@@ -304,3 +304,20 @@ func TestScheduleValidation(t *testing.T) {
 		t.Error("two schedules for one year accepted")
 	}
 }
+
+// Computed years are built on first use; concurrent first uses must not race (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan Date)
+	for i := 0; i < 8; i++ {
+		go func(i int) { done <- c.AddWorkingDays(NewDate(2040+i%3, 1, 20), 30) }(i)
+	}
+	for i := 0; i < 8; i++ {
+		if got := <-done; !c.IsWorkingDay(got) {
+			t.Errorf("%v is not a working day", got)
+		}
+	}
+}

@@ -205,8 +205,8 @@ func ToSolar(ld Date) (y, m, d int, ok bool) {
 	}
 	if b11-a11 > 365 {
 		leapOff := leapMonthOffset(a11)
-		leapMonth := leapOff - 2
-		if leapMonth < 0 {
+		leapMonth := leapOff - 2 // the leap month repeats the month before it: offset 1 → 11, 2 → 12
+		if leapMonth <= 0 {
 			leapMonth += 12
 		}
 		if ld.Leap && ld.Month != leapMonth {

@@ -91,3 +91,27 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func fromJulianDay3(jd int) (int, int, int) { return fromJulianDay(jd) }
+
+// Every leap month of 1800–2198, including the rare leap 11th month of 2033, converts to a
+// Gregorian date and back.
+func TestLeapMonthsRoundTrip(t *testing.T) {
+	n := 0
+	for y := 1800; y < 2199; y++ {
+		for m := 1; m <= 12; m++ {
+			want := Date{Year: y, Month: m, Day: 1, Leap: true}
+			if yy, mm, dd, ok := ToSolar(want); ok {
+				n++
+				if got := FromSolar(yy, mm, dd); got != want {
+					t.Errorf("%+v → %d-%02d-%02d → %+v", want, yy, mm, dd, got)
+				}
+			}
+		}
+	}
+	// About 7 leap months in 19 years.
+	if n < 140 || n > 150 {
+		t.Errorf("%d leap months in 399 years", n)
+	}
+	if y, m, d, ok := ToSolar(Date{Year: 2033, Month: 11, Day: 1, Leap: true}); !ok || y != 2033 || m != 12 || d != 22 {
+		t.Errorf("1/11 nhuận 2033 = %d-%02d-%02d (ok %v), want 2033-12-22", y, m, d, ok)
+	}
+}
