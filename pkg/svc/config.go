@@ -1,7 +1,10 @@
 package svc
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"reflect"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -51,11 +54,7 @@ func (e *ConfigError) Error() string {
 func LoadConfig(defaultAddr string) (Config, error) {
 	var c Config
 	if err := env.Parse(&c); err != nil {
-		var agg env.AggregateError
-		if ok := asAggregate(err, &agg); ok && len(agg.Errors) > 0 {
-			return c, fmt.Errorf("invalid environment: %w", agg.Errors[0])
-		}
-		return c, fmt.Errorf("invalid environment: %w", err)
+		return c, settingError(err)
 	}
 	if c.GRPCAddr == "" {
 		c.GRPCAddr = defaultAddr
@@ -63,12 +62,20 @@ func LoadConfig(defaultAddr string) (Config, error) {
 	return c, c.Validate()
 }
 
-func asAggregate(err error, target *env.AggregateError) bool {
-	a, ok := err.(env.AggregateError)
-	if ok {
-		*target = a
+// settingError rewrites the env library's parse error, which names a Go field, to name the
+// environment variable an operator sets.
+func settingError(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) || len(agg.Errors) == 0 {
+		return err
 	}
-	return ok
+	var pe env.ParseError
+	if errors.As(agg.Errors[0], &pe) {
+		if f, ok := reflect.TypeFor[Config]().FieldByName(pe.Name); ok {
+			return &ConfigError{Setting: f.Tag.Get("env"), Value: os.Getenv(f.Tag.Get("env")), Problem: "must be a " + pe.Type.String()}
+		}
+	}
+	return agg.Errors[0]
 }
 
 // Validate checks every setting and names the first bad one.
