@@ -3,10 +3,10 @@ package svc
 import (
 	"errors"
 	"fmt"
-	"os"
-	"reflect"
 	"log/slog"
 	"net/url"
+	"os"
+	"reflect"
 	"strings"
 
 	"github.com/caarlos0/env/v11"
