@@ -105,3 +105,49 @@ func (s *Store) LastSeq(ctx context.Context) (uint64, error) {
 	}
 	return info.State.LastSeq, nil
 }
+
+// Follow calls fn for each commit from opts.From on, in order, and keeps waiting for new ones until
+// ctx ends or fn returns an error (UntilSeq is ignored). It is how live consumers — an agency's
+// stream of routed cases, a watcher — see the log; projections use pkg/projection instead, which
+// keeps its position in PostgreSQL.
+func (s *Store) Follow(ctx context.Context, opts ReadOptions, fn func(Commit) error) error {
+	stream, err := s.js.Stream(ctx, s.stream)
+	if err != nil {
+		return err
+	}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: opts.Subjects, DeliverPolicy: jetstream.DeliverAllPolicy}
+	switch {
+	case opts.From.Seq > 1:
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, opts.From.Seq
+	case !opts.From.Time.IsZero():
+		t := opts.From.Time
+		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &t
+	}
+	cons, err := stream.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return err
+	}
+	defer it.Stop()
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	for {
+		m, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		}
+		c, err := DecodeMessage(m)
+		if err != nil {
+			return err
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+}

@@ -376,3 +376,46 @@ func bytesIndex(b, sub []byte) int {
 	}
 	panic("not found")
 }
+
+func TestFollowDeliversExistingAndNewCommitsInOrder(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := openStore(t, testenv.StartNATS(t).Conn, "city")
+	other := eventstore.Aggregate{Type: "unit", ID: "u1"}
+	for i := range 3 {
+		agg := eventstore.Aggregate{Type: "petition", ID: fmt.Sprintf("p%d", i)}
+		if _, err := s.Append(ctx, agg, eventstore.Tail{}, meta("c"), ev("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Append(ctx, other, eventstore.Tail{}, meta("c"), ev("u")); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan uint64, 10)
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Follow(ctx, eventstore.ReadOptions{From: eventstore.From{Seq: 2}, Subjects: []string{s.SubjectsOf("petition")}}, func(c eventstore.Commit) error {
+			got <- c.Seq
+			return nil
+		})
+	}()
+	if _, err := s.Append(ctx, eventstore.Aggregate{Type: "petition", ID: "new"}, eventstore.Tail{}, meta("c"), ev("y")); err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	for len(seqs) < 3 {
+		select {
+		case q := <-got:
+			seqs = append(seqs, q)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("followed only %v", seqs)
+		}
+	}
+	if fmt.Sprint(seqs) != "[2 3 5]" {
+		t.Fatalf("followed %v, want [2 3 5]", seqs)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("follow ended with %v", err)
+	}
+}
