@@ -34,9 +34,10 @@ gen: tools ## regenerate Go code from proto/
 	rm -rf proto/gen
 	buf generate
 
-check-gen: gen ## fail if generated code differs from what is committed
-	@git diff --exit-code --stat -- proto/gen || { echo "generated code is stale: run 'make gen' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- proto/gen)" || { git status --porcelain -- proto/gen; echo "untracked generated files: run 'make gen' and commit"; exit 1; }
+check-gen: tools ## fail if generated code differs from what is committed (generates into a scratch dir)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && buf generate -o "$$tmp" && \
+	  diff -r proto/gen "$$tmp/proto/gen" >/dev/null || { diff -r proto/gen "$$tmp/proto/gen" | head -20; \
+	  echo "generated code is stale: run 'make gen' and commit"; exit 1; }
 
 lint: tools ## buf lint (STANDARD + comments) and buf breaking against main where main exists
 	buf lint
