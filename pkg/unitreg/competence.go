@@ -20,7 +20,7 @@ type CompetenceQuery struct {
 	// On is the date competence is judged on.
 	On calendar.Date
 	// AgainstHead says a denunciation is about the respondent unit's head or deputy head, whose
-	// manager is the head of the unit above (Luật TC Đ13.1b, Đ15.2); ignored for other kinds, since a
+	// manager is the head of the unit above (Luật TC Đ12.2, Đ13.3, *verify*); ignored for other kinds, since a
 	// complaint about a chair's decision goes to the chair first (Luật KN Đ17, Đ18.1).
 	AgainstHead bool
 }
@@ -50,7 +50,7 @@ func (r *Registry) CompetentUnit(kind commonv1.PetitionKind, instance unitv1.Ins
 // the ward committee's and its staff's acts, Luật KN Đ17); otherwise its manager is, if that holds a
 // rule for its subordinates (SUBORDINATES). A second-instance complaint goes to the manager of the
 // first-instance unit (Luật KN Đ18.2, Đ21.2). A denunciation of a unit's head skips the unit itself
-// (Luật TC Đ13.1b).
+// (Luật TC Đ12.2, *verify*).
 //
 // A unit's manager is its parent when the parent is an organ (a department under a People's
 // Committee); for an organ hanging directly under a territorial unit it is the organ of the same kind

@@ -60,29 +60,29 @@ func changeCompetence(code, from string, rules ...*unitv1.CompetenceRule) *unitv
 var (
 	wardPC = []*unitv1.CompetenceRule{
 		rule(complaint, first, self, "Luật KN Đ17"),
-		rule(denunciation, noInst, self, "Luật TC Đ15.1"),
+		rule(denunciation, noInst, self, "Luật TC Đ13.1"),
 	}
 	cityPC = []*unitv1.CompetenceRule{
 		rule(complaint, first, self, "Luật KN Đ18.1"),
 		rule(complaint, second, subs, "Luật KN Đ18.2"),
-		rule(denunciation, noInst, self, "Luật TC Đ15.2"),
-		rule(denunciation, noInst, subs, "Luật TC Đ15.2"),
+		rule(denunciation, noInst, self, "Luật TC Đ13.3"),
+		rule(denunciation, noInst, subs, "Luật TC Đ13.3"),
 	}
 	cityDept = []*unitv1.CompetenceRule{
 		rule(complaint, first, self, "Luật KN Đ17"),
-		rule(denunciation, noInst, self, "Luật TC Đ13.1a"),
+		rule(denunciation, noInst, self, "Luật TC Đ13.2"),
 	}
 	provincePC = []*unitv1.CompetenceRule{
 		rule(complaint, first, self, "Luật KN Đ21.1"),
 		rule(complaint, second, subs, "Luật KN Đ21.2"),
-		rule(denunciation, noInst, self, "Luật TC Đ15.3"),
-		rule(denunciation, noInst, subs, "Luật TC Đ15.3"),
+		rule(denunciation, noInst, self, "Luật TC Đ13.5"),
+		rule(denunciation, noInst, subs, "Luật TC Đ13.5"),
 	}
 	provincePC2025 = []*unitv1.CompetenceRule{
 		rule(complaint, first, self, "Luật KN Đ21.1"),
 		rule(complaint, second, subs, "Luật KN Đ21.2; NĐ 141/2025/NĐ-CP"),
-		rule(denunciation, noInst, self, "Luật TC Đ15.3"),
-		rule(denunciation, noInst, subs, "Luật TC Đ15.3; NĐ 141/2025/NĐ-CP"),
+		rule(denunciation, noInst, self, "Luật TC Đ13.5"),
+		rule(denunciation, noInst, subs, "Luật TC Đ13.5; NĐ 141/2025/NĐ-CP"),
 		rule(feedback, noInst, self, "Luật TCD Đ2"),
 	}
 )
@@ -350,16 +350,16 @@ func TestCompetentUnit(t *testing.T) {
 			"NT.UBND", "Luật KN Đ21.2", "NT.PRTC.UBND"},
 		{"denunciation of ward staff: the ward chair who manages them",
 			unitreg.CompetenceQuery{Kind: denunciation, Respondent: "NT.PRTC.KD.UBND", On: d("2025-03-10")},
-			"NT.PRTC.KD.UBND", "Luật TC Đ15.1", ""},
+			"NT.PRTC.KD.UBND", "Luật TC Đ13.1", ""},
 		{"denunciation of the ward chair: the city chair",
 			unitreg.CompetenceQuery{Kind: denunciation, Respondent: "NT.PRTC.KD.UBND", On: d("2025-03-10"), AgainstHead: true},
-			"NT.PRTC.UBND", "Luật TC Đ15.2", ""},
+			"NT.PRTC.UBND", "Luật TC Đ13.3", ""},
 		{"denunciation of the (successor) ward chair after 1/7/2025: the provincial chair",
 			unitreg.CompetenceQuery{Kind: denunciation, Respondent: "NT.PRTC.KD.UBND", On: d("2025-08-01"), AgainstHead: true},
-			"KH.UBND", "Luật TC Đ15.3; NĐ 141/2025/NĐ-CP", ""},
+			"KH.UBND", "Luật TC Đ13.5; NĐ 141/2025/NĐ-CP", ""},
 		{"instance is ignored for a denunciation",
 			unitreg.CompetenceQuery{Kind: denunciation, Instance: second, Respondent: "NT.PRTC.TNMT", On: d("2025-03-10")},
-			"NT.PRTC.TNMT", "Luật TC Đ13.1a", ""},
+			"NT.PRTC.TNMT", "Luật TC Đ13.2", ""},
 		{"feedback about the provincial committee after the change",
 			unitreg.CompetenceQuery{Kind: feedback, Respondent: "KH", On: d("2025-07-01")},
 			"KH.UBND", "Luật TCD Đ2", ""},
@@ -424,7 +424,7 @@ func TestApplyRefuses(t *testing.T) {
 		{"impossible date", nil, &unitv1.UnitRegistered{Code: "NT.X", Name: "X", Kind: ward, ParentCode: "NT.PRTC",
 			EffectiveFrom: &commonv1.CivilDate{Year: 2025, Month: 2, Day: 29}}, apperr.KindInvalidArgument, "", "effective_from"},
 		{"complaint rule without instance", nil, register("NT.X", "X", committee, "NT.PRTC", "2024-01-01", rule(complaint, noInst, self, "Luật KN Đ17")), apperr.KindInvalidArgument, "", "competence[0].instance"},
-		{"denunciation rule with instance", nil, register("NT.X", "X", committee, "NT.PRTC", "2024-01-01", rule(denunciation, first, self, "Luật TC Đ15")), apperr.KindInvalidArgument, "", "competence[0].instance"},
+		{"denunciation rule with instance", nil, register("NT.X", "X", committee, "NT.PRTC", "2024-01-01", rule(denunciation, first, self, "Luật TC Đ13")), apperr.KindInvalidArgument, "", "competence[0].instance"},
 		{"second instance over itself", nil, register("NT.X", "X", committee, "NT.PRTC", "2024-01-01", rule(complaint, second, self, "Luật KN Đ18")), apperr.KindInvalidArgument, "", "competence[0].respondent"},
 		{"rule without basis", nil, register("NT.X", "X", committee, "NT.PRTC", "2024-01-01", rule(complaint, first, self, "")), apperr.KindInvalidArgument, "", "competence[0].basis"},
 		{"repeated rule", nil, register("NT.X", "X", committee, "NT.PRTC", "2024-01-01", rule(complaint, first, self, "a"), rule(complaint, first, self, "b")), apperr.KindInvalidArgument, "", "competence[1]"},
