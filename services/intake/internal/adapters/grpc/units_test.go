@@ -135,16 +135,20 @@ func TestDemoRegistryLoadsOnceAndReplaysTheReorganisation(t *testing.T) {
 	ctx := context.Background()
 	reqs := demoRequests(t)
 
+	started := time.Now()
 	if err := registry.Load(ctx, e.admin, reqs); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("first load: %d commands in %v", len(reqs), time.Since(started))
 	after := e.lastSeq(t)
 	if after != uint64(len(reqs)) {
 		t.Errorf("first load appended %d commits for %d requests", after, len(reqs))
 	}
+	started = time.Now()
 	if err := registry.Load(ctx, e.admin, reqs); err != nil {
 		t.Fatalf("second load: %v", err)
 	}
+	t.Logf("second load: %d commands in %v", len(reqs), time.Since(started))
 	if got := e.lastSeq(t); got != after {
 		t.Errorf("second load appended %d commits", got-after)
 	}
@@ -208,10 +212,12 @@ func TestDemoRegistryLoadsOnceAndReplaysTheReorganisation(t *testing.T) {
 	}
 
 	// A registry rebuilt from the log by a fresh process equals the live one on every day.
+	started = time.Now()
 	fresh, err := app.OpenUnitRegistry(ctx, e.store, e.clk)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("rebuild from the log: %v", time.Since(started))
 	assertSameRegistry(t, e.units, fresh)
 }
 
