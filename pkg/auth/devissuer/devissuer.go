@@ -170,18 +170,18 @@ type DemoUser struct {
 	About string
 }
 
-// DemoUsers has one user per role, in the demo city of Phan Rang–Tháp Chàm ("PRTC"). The unit codes
-// are illustrative and must match the demo unit registry.
+// DemoUsers has one user per role, in the demo city of Phan Rang–Tháp Chàm; the unit codes are those
+// of the demo unit registry (services/intake/registry/phan-rang-thap-cham.yaml).
 var DemoUsers = []DemoUser{
-	{"demo-reception-officer", auth.RoleReceptionOfficer, "PRTC", "city citizen reception office"},
-	{"demo-processing-officer", auth.RoleProcessingOfficer, "PRTC", "city petition processing"},
-	{"demo-handler", auth.RoleHandler, "PRTC-KINHDINH", "Kinh Dinh ward officer resolving cases"},
-	{"demo-agency", auth.RoleAgency, "PRTC-TNMT", "city natural resources and environment office"},
-	{"demo-council-standing", auth.RoleCouncilStanding, "PRTC-HDND", "People's Council standing committee"},
-	{"demo-council-deputy", auth.RoleCouncilDeputy, "PRTC-HDND", "People's Council deputy"},
-	{"demo-inspector", auth.RoleInspector, "PRTC-TTR", "city inspectorate"},
-	{"demo-auditor", auth.RoleAuditor, "PRTC", "auditor (read-only)"},
-	{"demo-admin", auth.RoleAdmin, "PRTC", "deployment administrator"},
+	{"demo-reception-officer", auth.RoleReceptionOfficer, "NT.PRTC.BTCD", "city citizen reception board"},
+	{"demo-processing-officer", auth.RoleProcessingOfficer, "NT.PRTC.UBND", "city People's Committee, petition processing"},
+	{"demo-handler", auth.RoleHandler, "NT.PRTC.KD.UBND", "Kinh Dinh ward People's Committee officer resolving cases"},
+	{"demo-agency", auth.RoleAgency, "NT.PRTC.TNMT", "city natural resources and environment office"},
+	{"demo-council-standing", auth.RoleCouncilStanding, "NT.PRTC.TTHDND", "city People's Council standing committee"},
+	{"demo-council-deputy", auth.RoleCouncilDeputy, "NT.PRTC.HDND", "city People's Council deputy"},
+	{"demo-inspector", auth.RoleInspector, "NT.PRTC.TTR", "city inspectorate"},
+	{"demo-auditor", auth.RoleAuditor, "NT.PRTC", "auditor (read-only)"},
+	{"demo-admin", auth.RoleAdmin, "NT.PRTC", "deployment administrator"},
 }
 
 // DemoToken is a minted token of a demo user.
