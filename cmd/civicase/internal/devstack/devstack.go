@@ -161,7 +161,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, err := seal.NewFileKeyProvider(filepath.Join(dir, "seal-keys"))
+	keys, err := seal.NewFileKeyProvider(filepath.Join(dir, "seal"))
 	if err != nil {
 		return nil, err
 	}
