@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/civicase/civicase/cmd/civicase/internal/devstack"
+	"github.com/civicase/civicase/pkg/telemetry"
 )
 
 // services the dev stack runs, with their default ports (the standalone binaries use the same).
@@ -24,7 +25,7 @@ func devCmd() *cobra.Command {
 			if verbose {
 				lvl = slog.LevelInfo
 			}
-			o.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+			o.Log = slog.New(telemetry.LogHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
 			o.Out = os.Stdout
 			o.Services = services
 			return devstack.Run(cmd.Context(), o)

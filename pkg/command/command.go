@@ -10,6 +10,7 @@ import (
 
 	"github.com/civicase/civicase/pkg/auth"
 	"github.com/civicase/civicase/pkg/eventstore"
+	"github.com/civicase/civicase/pkg/telemetry"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	eventv1 "github.com/civicase/civicase/proto/gen/civicase/event/v1"
 )
@@ -24,14 +25,14 @@ type Meta struct {
 	OccurredAt time.Time
 	// Actor is who asks.
 	Actor auth.Actor
-	// Trace is the W3C trace context of the request, if any.
+	// Trace is the W3C trace context of the request's span, carried into the events' envelopes.
 	Trace *eventv1.TraceContext
 }
 
 // FromProto builds Meta from a request's CommandMeta and the authenticated actor in ctx.
 func FromProto(ctx context.Context, m *commonv1.CommandMeta) Meta {
 	actor, _ := auth.ActorFrom(ctx)
-	meta := Meta{ID: m.GetCommandId(), CorrelationID: m.GetCorrelationId(), Actor: actor, Trace: TraceFrom(ctx)}
+	meta := Meta{ID: m.GetCommandId(), CorrelationID: m.GetCorrelationId(), Actor: actor, Trace: telemetry.TraceOf(ctx)}
 	if m.GetOccurredAt() != nil {
 		meta.OccurredAt = m.GetOccurredAt().AsTime()
 	}
@@ -50,17 +51,4 @@ func (m Meta) Event() eventstore.Metadata {
 		Actor:         m.Actor.Proto(),
 		Trace:         m.Trace,
 	}
-}
-
-type traceKey struct{}
-
-// WithTrace stores W3C trace context for the events a command appends (telemetry sets it).
-func WithTrace(ctx context.Context, t *eventv1.TraceContext) context.Context {
-	return context.WithValue(ctx, traceKey{}, t)
-}
-
-// TraceFrom returns the trace context stored by WithTrace, or nil.
-func TraceFrom(ctx context.Context) *eventv1.TraceContext {
-	t, _ := ctx.Value(traceKey{}).(*eventv1.TraceContext)
-	return t
 }

@@ -15,8 +15,13 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/civicase/civicase/pkg/eventstore"
+	"github.com/civicase/civicase/pkg/telemetry"
 )
 
 // Runner feeds one projection from the log. Its methods that read the log (Run, CatchUp,
@@ -555,7 +560,23 @@ func (r *Runner) tryTx(ctx context.Context, from uint64, items []item) (err erro
 	return tx.Commit(ctx)
 }
 
+var tracer = otel.Tracer("github.com/civicase/civicase/pkg/projection")
+
 func (r *Runner) apply(ctx context.Context, tx *Tx, c eventstore.Commit) (err error) {
+	// Applying an event joins the trace of the request that appended it, so one trace shows a
+	// petition's way from the gRPC call through every service that projects its events.
+	if tc := c.Events[0].Envelope.GetTrace(); tc.GetTraceparent() != "" {
+		var span trace.Span
+		ctx, span = tracer.Start(telemetry.ContextWithRemote(ctx, tc), "project "+r.p.Name(),
+			trace.WithSpanKind(trace.SpanKindConsumer),
+			trace.WithAttributes(attribute.String("civicase.projection", r.p.Name()), attribute.Int64("civicase.seq", int64(c.Seq))))
+		defer func() {
+			if err != nil {
+				span.SetStatus(codes.Error, "apply failed")
+			}
+			span.End()
+		}()
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			err = &panicError{value: v, stack: debug.Stack()}

@@ -15,6 +15,7 @@ import (
 	"github.com/civicase/civicase/pkg/auth"
 	"github.com/civicase/civicase/pkg/clock"
 	"github.com/civicase/civicase/pkg/seal"
+	"github.com/civicase/civicase/pkg/telemetry"
 )
 
 // Main runs one service as its own process, configured from the environment (see Config), until
@@ -36,7 +37,12 @@ func Main(name, defaultAddr string, build Builder) {
 func run(ctx context.Context, name string, cfg Config, build Builder) error {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	log := slog.New(telemetry.LogHandler(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
+	shutdown, err := telemetry.Setup(ctx, name, cfg.OTLPEndpoint)
+	if err != nil {
+		return fmt.Errorf("telemetry (CIVICASE_OTLP_ENDPOINT=%s): %w", cfg.OTLPEndpoint, err)
+	}
+	defer func() { _ = shutdown(context.WithoutCancel(ctx)) }()
 	nc, err := nats.Connect(cfg.NATSURL, nats.Name("civicase-"+name), nats.MaxReconnects(-1))
 	if err != nil {
 		return fmt.Errorf("connect to NATS at %s: %w", cfg.NATSURL, err)

@@ -18,6 +18,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
@@ -29,6 +32,7 @@ import (
 	"github.com/civicase/civicase/pkg/projection"
 	"github.com/civicase/civicase/pkg/seal"
 	"github.com/civicase/civicase/pkg/seal/sealpg"
+	"github.com/civicase/civicase/pkg/telemetry"
 	personv1 "github.com/civicase/civicase/proto/gen/civicase/person/v1"
 )
 
@@ -94,10 +98,11 @@ type Running struct {
 	health  interface {
 		SetServingStatus(string, healthpb.HealthCheckResponse_ServingStatus)
 	}
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	errMu  sync.Mutex
-	err    error
+	cancel     context.CancelFunc
+	metricsReg metric.Registration
+	wg         sync.WaitGroup
+	errMu      sync.Mutex
+	err        error
 }
 
 // Start builds the named service, migrates its schema, and serves it on lis with its projections
@@ -129,7 +134,7 @@ func Start(ctx context.Context, sh Shared, name string, lis net.Listener, build 
 			return nil, fmt.Errorf("%s: migrations: %w", name, err)
 		}
 	}
-	opts := grpcx.ServerOptions{Logger: log}
+	opts := grpcx.ServerOptions{Logger: log, Extra: []grpc.ServerOption{telemetry.ServerOption()}}
 	if sh.Verifier != nil {
 		ai := auth.NewInterceptor(sh.Verifier, nil)
 		opts.AuthUnary, opts.AuthStream = ai.Unary(), ai.Stream()
@@ -156,6 +161,11 @@ func Start(ctx context.Context, sh Shared, name string, lis net.Listener, build 
 	for i, w := range s.Workers {
 		r.goRun(fmt.Sprintf("worker %d", i), func() error { return w(runCtx) })
 	}
+	if err := r.registerMetrics(); err != nil {
+		cancel()
+		db.Close()
+		return nil, fmt.Errorf("%s: metrics: %w", name, err)
+	}
 	r.goRun("grpc", func() error {
 		if err := server.Serve(lis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
 			return err
@@ -181,6 +191,31 @@ func (r *Running) goRun(what string, f func() error) {
 	})
 }
 
+// registerMetrics exports each projection's lag (events behind the log) as a gauge; command rates
+// and latencies come from the gRPC instrumentation.
+func (r *Running) registerMetrics() error {
+	if len(r.Runners) == 0 {
+		return nil
+	}
+	meter := otel.Meter("github.com/civicase/civicase/pkg/svc")
+	lag, err := meter.Int64ObservableGauge("civicase.projection.lag", metric.WithDescription("events of the log not yet applied by a projection"), metric.WithUnit("{event}"))
+	if err != nil {
+		return err
+	}
+	reg, err := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		for _, pr := range r.Runners {
+			st := pr.Status()
+			o.ObserveInt64(lag, int64(st.Lag), metric.WithAttributes(attribute.String("service", r.Name), attribute.String("projection", st.Name)))
+		}
+		return nil
+	}, lag)
+	if err != nil {
+		return err
+	}
+	r.metricsReg = reg
+	return nil
+}
+
 // Err is the first error of a part that stopped (a projection that cannot apply an event, a worker).
 func (r *Running) Err() error {
 	r.errMu.Lock()
@@ -193,6 +228,9 @@ func (r *Running) Stop() {
 	r.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 	r.server.GracefulStop()
 	r.cancel()
+	if r.metricsReg != nil {
+		_ = r.metricsReg.Unregister()
+	}
 	r.wg.Wait()
 	r.Env.DB.Close()
 }

@@ -33,10 +33,12 @@ type Env struct {
 }
 
 // New starts NATS and creates a database for one test. The clock starts at now (a fixed date is
-// better for tests about deadlines: set Env.Clock).
-func New(t testing.TB, now time.Time) *Env {
+// better for tests about deadlines: set Env.Clock). natsOpts configure the server, e.g.
+// testenv.SyncAlways() for benchmarks that must measure durable appends. Services log to stderr
+// at warning level; a test that inspects logs replaces Shared.Log before Start.
+func New(t testing.TB, now time.Time, natsOpts ...testenv.NATSOption) *Env {
 	t.Helper()
-	n := testenv.StartNATS(t)
+	n := testenv.StartNATS(t, natsOpts...)
 	dsn := testenv.PostgresDSN(t)
 	iss, err := devissuer.Open(devissuer.Config{Dir: t.TempDir()})
 	if err != nil {
