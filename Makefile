@@ -2,7 +2,9 @@
 SHELL := /bin/bash
 ROOT  := $(abspath .)
 VAR   := $(ROOT)/var
-# Tools never write into $HOME: caches and configs live in the ignored var/.
+# Go keeps its usual build cache (computed before XDG_CACHE_HOME moves below, so a fresh clone
+# reuses what the machine has compiled); every other tool's cache and config lives in the ignored var/.
+export GOCACHE         := $(shell go env GOCACHE)
 export BUF_CACHE_DIR   := $(VAR)/cache/buf
 export XDG_CACHE_HOME  := $(VAR)/cache
 export XDG_CONFIG_HOME := $(VAR)/config
