@@ -1,0 +1,203 @@
+// Package app holds the routing service's use cases: one file per command or query, each a struct
+// with the request's fields and a handler that loads the case from the log, decides with the domain
+// and appends through eventstore.Store.Execute on the aggregate `case/<petition id>`.
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/civicase/civicase/pkg/apperr"
+	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/clock"
+	"github.com/civicase/civicase/pkg/command"
+	"github.com/civicase/civicase/pkg/deadline"
+	"github.com/civicase/civicase/pkg/eventstore"
+	"github.com/civicase/civicase/services/routing/internal/domain"
+)
+
+// UnitDirectory is the unit registry kept current from the log's unit events.
+type UnitDirectory interface {
+	domain.Units
+	// CatchUp applies the unit events appended to the log since the last call, so a command sees
+	// every unit registered before it.
+	CatchUp(ctx context.Context) error
+	// Ancestors are the codes of the units above code on a date, nearest first.
+	Ancestors(code string, on calendar.Date) []string
+}
+
+// Deps are what the use cases work with.
+type Deps struct {
+	Store  *eventstore.Store
+	Units  UnitDirectory
+	Engine *deadline.Engine
+	Clock  clock.Clock
+	Cases  CaseLister
+	Log    *slog.Logger
+}
+
+// Application is the set of use cases the transport adapters call.
+type Application struct {
+	ProcessPetition  ProcessPetitionHandler
+	AssignCase       AssignCaseHandler
+	RecordStep       RecordStepHandler
+	GetCase          GetCaseHandler
+	ListCases        ListCasesHandler
+	WatchRoutedCases WatchRoutedCasesHandler
+}
+
+// New wires the use cases.
+func New(d Deps) *Application {
+	if d.Engine == nil {
+		d.Engine = deadline.Default()
+	}
+	if d.Clock == nil {
+		d.Clock = clock.Real{}
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	r := &repo{Deps: d}
+	return &Application{
+		ProcessPetition:  ProcessPetitionHandler{r},
+		AssignCase:       AssignCaseHandler{r},
+		RecordStep:       RecordStepHandler{r},
+		GetCase:          GetCaseHandler{r},
+		ListCases:        ListCasesHandler{r},
+		WatchRoutedCases: WatchRoutedCasesHandler{r},
+	}
+}
+
+// repo loads petitions and cases from the log and runs commands on cases.
+type repo struct{ Deps }
+
+// CaseAggregate is the aggregate of a case.
+func CaseAggregate(id string) eventstore.Aggregate {
+	return eventstore.Aggregate{Type: domain.AggregateCase, ID: id}
+}
+
+// PetitionAggregate is the aggregate intake keeps a petition in.
+func PetitionAggregate(id string) eventstore.Aggregate {
+	return eventstore.Aggregate{Type: domain.AggregatePetition, ID: id}
+}
+
+// today is the Vietnamese civil date by the injected clock: no step may be dated after it.
+func (r *repo) today() calendar.Date { return calendar.DateOf(r.Clock.Now()) }
+
+// payloads decodes the typed events of a history.
+func payloads(events []eventstore.StoredEvent) ([]proto.Message, error) {
+	out := make([]proto.Message, len(events))
+	for i, ev := range events {
+		m, err := ev.Envelope.GetPayload().UnmarshalNew()
+		if err != nil {
+			return nil, apperr.Internal(domain.ReasonCorrupt, "event %s/%s version %d does not decode",
+				ev.Envelope.GetAggregateType(), ev.Envelope.GetAggregateId(), ev.Version()).WithCause(err)
+		}
+		out[i] = m
+	}
+	return out, nil
+}
+
+// petition reads a petition's facts from its own aggregate in the log.
+func (r *repo) petition(ctx context.Context, id string) (domain.Petition, error) {
+	h, err := r.Store.Load(ctx, PetitionAggregate(id))
+	if err != nil {
+		return domain.Petition{}, storeError(err)
+	}
+	msgs, err := payloads(h.Events)
+	if err != nil {
+		return domain.Petition{}, err
+	}
+	p, ok := domain.PetitionFromEvents(id, msgs)
+	if !ok {
+		return domain.Petition{}, apperr.NotFound(domain.ReasonPetitionNotFound, "no petition %s is registered", id).WithSubject("petition/" + id)
+	}
+	return p, nil
+}
+
+// caseOf rebuilds a case's write model from its petition and its own history.
+func (r *repo) caseOf(p domain.Petition, h eventstore.History) (*domain.Case, []proto.Message, error) {
+	c, err := domain.NewCase(r.Engine, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	msgs, err := payloads(h.Events)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, m := range msgs {
+		if err := c.Apply(m); err != nil {
+			return nil, nil, err
+		}
+	}
+	return c, msgs, nil
+}
+
+// load reads a case: its petition (which must not be a duplicate) and its history.
+func (r *repo) load(ctx context.Context, id string) (*domain.Case, eventstore.History, error) {
+	p, err := r.petition(ctx, id)
+	if err != nil {
+		if apperr.IsKind(err, apperr.KindNotFound) {
+			return nil, eventstore.History{}, apperr.NotFound(domain.ReasonCaseNotFound, "no case %s", id).WithSubject(domain.Subject(id))
+		}
+		return nil, eventstore.History{}, err
+	}
+	if p.DuplicateOf != "" {
+		return nil, eventstore.History{}, duplicate(p).WithReason(domain.ReasonDuplicate)
+	}
+	h, err := r.Store.Load(ctx, CaseAggregate(id))
+	if err != nil {
+		return nil, eventstore.History{}, storeError(err)
+	}
+	c, _, err := r.caseOf(p, h)
+	return c, h, err
+}
+
+// duplicate refuses a petition that repeats an earlier one: it opens no case, the original does.
+func duplicate(p domain.Petition) *apperr.Error {
+	return apperr.Precondition(domain.ReasonDuplicate, "petition %s repeats petition %s: it has no case of its own, the original's case handles the matter",
+		p.ID, p.DuplicateOf).WithSubject("petition/"+p.ID).WithMeta("original_petition_id", p.DuplicateOf)
+}
+
+// execute runs a decision on a case: load the case, decide, append the events in one commit. The
+// decision runs again on a concurrent change; a retried command returns its original commit.
+func (r *repo) execute(ctx context.Context, p domain.Petition, meta command.Meta, decide func(c *domain.Case) ([]proto.Message, error)) error {
+	_, err := r.Store.Execute(ctx, CaseAggregate(p.ID), meta.Event(), func(h eventstore.History) ([]eventstore.Event, error) {
+		c, _, err := r.caseOf(p, h)
+		if err != nil {
+			return nil, err
+		}
+		msgs, err := decide(c)
+		if err != nil {
+			return nil, err
+		}
+		events := make([]eventstore.Event, len(msgs))
+		for i, m := range msgs {
+			events[i] = eventstore.Event{Payload: m, OccurredAt: meta.OccurredAt}
+		}
+		return events, nil
+	})
+	return storeError(err)
+}
+
+// storeError classifies errors of the log that are not already application errors.
+func storeError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case errors.Is(err, eventstore.ErrConcurrency):
+		return apperr.Conflict("", "the case changed concurrently; try again").WithCause(err)
+	case errors.Is(err, eventstore.ErrCorrupt):
+		return apperr.Internal(domain.ReasonCorrupt, "the log holds a corrupt record").WithCause(err)
+	}
+	return apperr.Unavailable("EVENT_LOG_UNAVAILABLE", "the event log cannot be reached").WithCause(err)
+}
