@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -61,6 +62,30 @@ func (ix *Indexer) IDNumber(id string) (BlindIndex, error) {
 		return BlindIndex{}, err
 	}
 	return ix.index("id_number", n), nil
+}
+
+// Matter indexes what a petition is about for duplicate matching: who or what is complained about
+// or denounced, and the decision referred to, each folded by NormalizeMatter so that the same
+// matter written with or without diacritics, in other case or with other punctuation
+// ("QĐ số 123/QĐ-UBND" and "qd so 123 qd ubnd") gives the same index. A matter with neither part
+// is refused: petitions that say nothing about their matter must not all match each other.
+func (ix *Indexer) Matter(respondent, decisionReference string) (BlindIndex, error) {
+	r, d := NormalizeMatter(respondent), NormalizeMatter(decisionReference)
+	if r == "" && d == "" {
+		return BlindIndex{}, fmt.Errorf("%w: empty matter", ErrInvalid)
+	}
+	// Length-prefix the respondent so that no split of the same text between the two parts gives
+	// the same index.
+	return ix.index("matter", strconv.Itoa(len(r))+":"+r+"\x00"+d), nil
+}
+
+// NormalizeMatter folds free text naming a matter: as NormalizeName, and every run of characters
+// that are neither letters nor digits becomes one space.
+func NormalizeMatter(s string) string {
+	folded := NormalizeName(s)
+	return strings.Join(strings.FieldsFunc(folded, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}), " ")
 }
 
 // index is HMAC-SHA256 over the kind and the value; the kind keeps a name and an ID number that

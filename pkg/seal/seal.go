@@ -171,24 +171,35 @@ func NewSubjectRef() string { return rand.Text() }
 
 // Seal encrypts pd for the subject under scope. The subject's data key is created on first use.
 func (s *Sealer) Seal(ctx context.Context, subjectRef string, scope Scope, pd *personv1.PersonalData) (*eventv1.SealedData, error) {
+	if pd == nil {
+		return nil, fmt.Errorf("%w: nil personal data", ErrInvalid)
+	}
+	return s.SealMessage(ctx, subjectRef, scope, pd)
+}
+
+// SealMessage encrypts any message about the subject under scope, such as the free text of a
+// petition, which may name people and so is sealed with its sender's key: shredding the sender
+// shreds it too. The message's full type name is bound into the ciphertext, so it opens only as
+// the same type.
+func (s *Sealer) SealMessage(ctx context.Context, subjectRef string, scope Scope, m proto.Message) (*eventv1.SealedData, error) {
 	if err := checkSubjectRef(subjectRef); err != nil {
 		return nil, err
 	}
-	if pd == nil {
-		return nil, fmt.Errorf("%w: nil personal data", ErrInvalid)
+	if m == nil || !m.ProtoReflect().IsValid() {
+		return nil, fmt.Errorf("%w: nil message", ErrInvalid)
 	}
 	k, err := s.dataKey(ctx, subjectRef, true)
 	if err != nil {
 		return nil, err
 	}
-	plain, err := proto.MarshalOptions{Deterministic: true}.Marshal(pd)
+	plain, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
 	if err != nil {
-		return nil, fmt.Errorf("seal: marshal personal data: %w", err)
+		return nil, fmt.Errorf("seal: marshal %s: %w", messageType(m), err)
 	}
 	defer clear(plain)
 	nonce := make([]byte, chacha20poly1305.NonceSizeX)
 	_, _ = rand.Read(nonce) // crypto/rand.Read never fails (Go ≥ 1.24)
-	ad := associatedData(subjectRef, k.keyID, personalDataType, scope)
+	ad := associatedData(subjectRef, k.keyID, messageType(m), scope)
 	return &eventv1.SealedData{
 		SubjectRef: subjectRef,
 		KeyId:      k.keyID,
@@ -200,38 +211,51 @@ func (s *Sealer) Seal(ctx context.Context, subjectRef string, scope Scope, pd *p
 // Open decrypts sealed data sealed under scope, records the access and returns the clear data. A
 // shredded subject gives an error matching ErrShredded (a *ShreddedError).
 func (s *Sealer) Open(ctx context.Context, sd *eventv1.SealedData, scope Scope, access Access) (*personv1.PersonalData, error) {
+	pd := &personv1.PersonalData{}
+	if err := s.OpenMessage(ctx, sd, scope, access, pd); err != nil {
+		return nil, err
+	}
+	return pd, nil
+}
+
+// OpenMessage decrypts sealed data into into, which must be of the type it was sealed as (data
+// sealed as another type does not authenticate), and records the access like Open.
+func (s *Sealer) OpenMessage(ctx context.Context, sd *eventv1.SealedData, scope Scope, access Access, into proto.Message) error {
 	if sd == nil {
-		return nil, fmt.Errorf("%w: nil sealed data", ErrInvalid)
+		return fmt.Errorf("%w: nil sealed data", ErrInvalid)
+	}
+	if into == nil {
+		return fmt.Errorf("%w: nil message to open into", ErrInvalid)
 	}
 	if access.Actor.GetSubject() == "" || access.Purpose == "" {
-		return nil, fmt.Errorf("%w: opening personal data needs an actor and a purpose", ErrInvalid)
+		return fmt.Errorf("%w: opening personal data needs an actor and a purpose", ErrInvalid)
 	}
 	if err := checkSubjectRef(sd.GetSubjectRef()); err != nil {
-		return nil, err
+		return err
 	}
 	k, err := s.dataKey(ctx, sd.GetSubjectRef(), false)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(sd.GetNonce()) != chacha20poly1305.NonceSizeX {
-		return nil, fmt.Errorf("%w: subject %s: nonce has %d bytes", ErrNotAuthentic, sd.GetSubjectRef(), len(sd.GetNonce()))
+		return fmt.Errorf("%w: subject %s: nonce has %d bytes", ErrNotAuthentic, sd.GetSubjectRef(), len(sd.GetNonce()))
 	}
-	ad := associatedData(sd.GetSubjectRef(), sd.GetKeyId(), personalDataType, scope)
+	ad := associatedData(sd.GetSubjectRef(), sd.GetKeyId(), messageType(into), scope)
 	plain, err := k.aead.Open(nil, sd.GetNonce(), sd.GetCiphertext(), ad)
 	if err != nil {
-		return nil, fmt.Errorf("%w: subject %s", ErrNotAuthentic, sd.GetSubjectRef())
+		return fmt.Errorf("%w: subject %s", ErrNotAuthentic, sd.GetSubjectRef())
 	}
 	defer clear(plain)
-	pd := &personv1.PersonalData{}
-	if err := proto.Unmarshal(plain, pd); err != nil {
+	if err := proto.Unmarshal(plain, into); err != nil {
 		// Authentic bytes that do not parse were sealed by a broken writer; say so without content.
-		return nil, fmt.Errorf("seal: subject %s: sealed personal data does not parse", sd.GetSubjectRef())
+		return fmt.Errorf("seal: subject %s: sealed %s does not parse", sd.GetSubjectRef(), messageType(into))
 	}
 	rec := AccessRecord{SubjectRef: sd.GetSubjectRef(), Scope: scope, Actor: access.Actor, Purpose: access.Purpose, At: s.now()}
 	if err := s.recorder.RecordAccess(ctx, rec); err != nil {
-		return nil, fmt.Errorf("seal: access to subject %s not recorded, data withheld: %w", sd.GetSubjectRef(), err)
+		proto.Reset(into)
+		return fmt.Errorf("seal: access to subject %s not recorded, data withheld: %w", sd.GetSubjectRef(), err)
 	}
-	return pd, nil
+	return nil
 }
 
 // Shred destroys the subject's data key, here and in the key store: from then on their sealed data
@@ -315,9 +339,12 @@ type dataKey struct {
 	aead  cipher.AEAD
 }
 
-// personalDataType names the sealed message type in the associated data, so that a ciphertext of
-// another message type sealed for the same subject can never be parsed as PersonalData.
-var personalDataType = string((&personv1.PersonalData{}).ProtoReflect().Descriptor().FullName())
+// messageType names the sealed message type in the associated data, so that a ciphertext of one
+// message type sealed for a subject can never be parsed as another (PersonalData as free text or
+// the reverse).
+func messageType(m proto.Message) string {
+	return string(m.ProtoReflect().Descriptor().FullName())
+}
 
 // associatedData binds a ciphertext to its subject, the KEK id recorded beside it, the sealed
 // message type and its scope. Each field is length-prefixed, so no two different bindings encode
