@@ -44,7 +44,7 @@ const (
 // fixture is the routing service on real NATS and PostgreSQL, with the unit registry in the log and
 // clients for the roles the tests act in.
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	env     *svctest.Env
 	run     *svc.Running
@@ -53,7 +53,7 @@ type fixture struct {
 	handler routingv1.RoutingServiceClient // handler of the ward committee
 }
 
-func start(t *testing.T) *fixture {
+func start(t testing.TB) *fixture {
 	t.Helper()
 	env := svctest.New(t, at("2025-03-03"))
 	ctx := context.Background()

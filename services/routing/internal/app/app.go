@@ -9,6 +9,8 @@ import (
 	"log/slog"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/calendar"
@@ -16,6 +18,7 @@ import (
 	"github.com/civicase/civicase/pkg/command"
 	"github.com/civicase/civicase/pkg/deadline"
 	"github.com/civicase/civicase/pkg/eventstore"
+	routingv1 "github.com/civicase/civicase/proto/gen/civicase/routing/v1"
 	"github.com/civicase/civicase/services/routing/internal/domain"
 )
 
@@ -87,11 +90,16 @@ func PetitionAggregate(id string) eventstore.Aggregate {
 // today is the Vietnamese civil date by the injected clock: no step may be dated after it.
 func (r *repo) today() calendar.Date { return calendar.DateOf(r.Clock.Now()) }
 
-// payloads decodes the typed events of a history.
+// payloads decodes the typed events of a history. An event of a type this binary does not know
+// (a newer intake's, say) decodes as an empty placeholder, which the reducers ignore: routing reads
+// other services' aggregates and must not stop when they grow.
 func payloads(events []eventstore.StoredEvent) ([]proto.Message, error) {
 	out := make([]proto.Message, len(events))
 	for i, ev := range events {
 		m, err := ev.Envelope.GetPayload().UnmarshalNew()
+		if errors.Is(err, protoregistry.NotFound) {
+			m, err = &emptypb.Empty{}, nil
+		}
 		if err != nil {
 			return nil, apperr.Internal(domain.ReasonCorrupt, "event %s/%s version %d does not decode",
 				ev.Envelope.GetAggregateType(), ev.Envelope.GetAggregateId(), ev.Version()).WithCause(err)
@@ -136,17 +144,26 @@ func (r *repo) caseOf(p domain.Petition, h eventstore.History) (*domain.Case, []
 	return c, msgs, nil
 }
 
-// load reads a case: its petition (which must not be a duplicate) and its history.
-func (r *repo) load(ctx context.Context, id string) (*domain.Case, eventstore.History, error) {
+// casePetition reads the petition of a case, which must exist and not be a duplicate.
+func (r *repo) casePetition(ctx context.Context, id string) (domain.Petition, error) {
 	p, err := r.petition(ctx, id)
 	if err != nil {
 		if apperr.IsKind(err, apperr.KindNotFound) {
-			return nil, eventstore.History{}, apperr.NotFound(domain.ReasonCaseNotFound, "no case %s", id).WithSubject(domain.Subject(id))
+			return p, apperr.NotFound(domain.ReasonCaseNotFound, "no case %s", id).WithSubject(domain.Subject(id))
 		}
-		return nil, eventstore.History{}, err
+		return p, err
 	}
 	if p.DuplicateOf != "" {
-		return nil, eventstore.History{}, duplicate(p).WithReason(domain.ReasonDuplicate)
+		return p, duplicate(p)
+	}
+	return p, nil
+}
+
+// load reads a case: its petition (which must not be a duplicate) and its history.
+func (r *repo) load(ctx context.Context, id string) (*domain.Case, eventstore.History, error) {
+	p, err := r.casePetition(ctx, id)
+	if err != nil {
+		return nil, eventstore.History{}, err
 	}
 	h, err := r.Store.Load(ctx, CaseAggregate(id))
 	if err != nil {
@@ -162,25 +179,52 @@ func duplicate(p domain.Petition) *apperr.Error {
 		p.ID, p.DuplicateOf).WithSubject("petition/"+p.ID).WithMeta("original_petition_id", p.DuplicateOf)
 }
 
-// execute runs a decision on a case: load the case, decide, append the events in one commit. The
-// decision runs again on a concurrent change; a retried command returns its original commit.
-func (r *repo) execute(ctx context.Context, p domain.Petition, meta command.Meta, decide func(c *domain.Case) ([]proto.Message, error)) error {
-	_, err := r.Store.Execute(ctx, CaseAggregate(p.ID), meta.Event(), func(h eventstore.History) ([]eventstore.Event, error) {
-		c, _, err := r.caseOf(p, h)
+// execute runs a decision on a case: load the case, decide, append the events in one commit, and
+// return the case as the commit left it. The decision runs again on a concurrent change; a retried
+// command returns the case as it is now, without deciding again.
+func (r *repo) execute(ctx context.Context, p domain.Petition, meta command.Meta, decide func(c *domain.Case) ([]proto.Message, error)) (*routingv1.Case, error) {
+	var (
+		model *domain.Case
+		hist  eventstore.History
+		msgs  []proto.Message
+	)
+	res, err := r.Store.Execute(ctx, CaseAggregate(p.ID), meta.Event(), func(h eventstore.History) ([]eventstore.Event, error) {
+		c, hm, err := r.caseOf(p, h)
 		if err != nil {
 			return nil, err
 		}
-		msgs, err := decide(c)
+		out, err := decide(c)
 		if err != nil {
 			return nil, err
 		}
-		events := make([]eventstore.Event, len(msgs))
-		for i, m := range msgs {
+		model, hist, msgs = c, h, hm
+		events := make([]eventstore.Event, len(out))
+		for i, m := range out {
 			events[i] = eventstore.Event{Payload: m, OccurredAt: meta.OccurredAt}
 		}
 		return events, nil
 	})
-	return storeError(err)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	if res.Duplicate || model == nil {
+		return r.view(ctx, p.ID)
+	}
+	// Render from the model the decision saw plus what was appended: no second read of the log.
+	added, err := payloads(res.Events)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range added {
+		if err := model.Apply(m); err != nil {
+			return nil, err
+		}
+	}
+	if len(res.Events) > 0 {
+		hist.Events = append(hist.Events, res.Events...)
+		hist.Tail = res.Tail()
+	}
+	return render(model, hist, append(msgs, added...)), nil
 }
 
 // storeError classifies errors of the log that are not already application errors.

@@ -30,7 +30,7 @@ func (h AssignCaseHandler) Handle(ctx context.Context, cmd AssignCase) (*routing
 	if err := Authorize(a, ActAssign, nil); err != nil {
 		return nil, err
 	}
-	c, _, err := h.r.load(ctx, cmd.CaseID)
+	p, err := h.r.casePetition(ctx, cmd.CaseID)
 	if err != nil {
 		return nil, err
 	}
@@ -38,14 +38,11 @@ func (h AssignCaseHandler) Handle(ctx context.Context, cmd AssignCase) (*routing
 		return nil, err
 	}
 	today := h.r.today()
-	err = h.r.execute(ctx, c.Petition, cmd.Meta, func(c *domain.Case) ([]proto.Message, error) {
+	return h.r.execute(ctx, p, cmd.Meta, func(c *domain.Case) ([]proto.Message, error) {
 		if err := h.r.authorizeCase(ctx, ActAssign, c, today); err != nil {
 			return nil, err
 		}
 		return c.Assign(domain.Assign{On: cmd.AssignedOn, Assignee: cmd.Assignee, Handler: cmd.Handler}, today, h.r.Units)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return h.r.view(ctx, cmd.CaseID)
+
 }

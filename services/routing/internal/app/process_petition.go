@@ -53,14 +53,11 @@ func (h ProcessPetitionHandler) Handle(ctx context.Context, cmd ProcessPetition)
 		}
 	}
 	today := h.r.today()
-	err = h.r.execute(ctx, p, cmd.Meta, func(c *domain.Case) ([]proto.Message, error) {
+	return h.r.execute(ctx, p, cmd.Meta, func(c *domain.Case) ([]proto.Message, error) {
 		if err := h.r.authorizeCase(ctx, ActProcess, c, cmd.ProcessedOn); err != nil {
 			return nil, err
 		}
 		return c.Process(domain.Process{On: cmd.ProcessedOn, Kind: cmd.Kind, Field: cmd.Field, Decision: cmd.Decision, RepeatOf: earlier}, today, h.r.Units)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return h.r.view(ctx, p.ID)
+
 }

@@ -31,7 +31,7 @@ func (h RecordStepHandler) Handle(ctx context.Context, cmd RecordStep) (*routing
 	if err := Authorize(a, ActStep, nil); err != nil {
 		return nil, err
 	}
-	c, _, err := h.r.load(ctx, cmd.CaseID)
+	p, err := h.r.casePetition(ctx, cmd.CaseID)
 	if err != nil {
 		return nil, err
 	}
@@ -39,14 +39,11 @@ func (h RecordStepHandler) Handle(ctx context.Context, cmd RecordStep) (*routing
 		return nil, err
 	}
 	today := h.r.today()
-	err = h.r.execute(ctx, c.Petition, cmd.Meta, func(c *domain.Case) ([]proto.Message, error) {
+	return h.r.execute(ctx, p, cmd.Meta, func(c *domain.Case) ([]proto.Message, error) {
 		if err := h.r.authorizeCase(ctx, ActStep, c, today); err != nil {
 			return nil, err
 		}
 		return c.Record(domain.Step{On: cmd.On, What: cmd.Step}, today)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return h.r.view(ctx, cmd.CaseID)
+
 }

@@ -4,8 +4,11 @@ package nats
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/calendar"
@@ -28,7 +31,8 @@ type Units struct {
 
 	mu     sync.Mutex
 	reg    *unitreg.Registry
-	readTo uint64 // stream sequence up to which the log has been read
+	readTo uint64 // stream sequence up to which the log's unit events have been applied
+	stream jetstream.Stream
 }
 
 // NewUnits returns an empty registry that CatchUp fills from the log.
@@ -42,7 +46,9 @@ func NewUnits(store *eventstore.Store) *Units {
 func (u *Units) CatchUp(ctx context.Context) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	last, err := u.store.LastSeq(ctx)
+	// Unit changes are rare: ask the log for the last unit event (one round trip) and read only when
+	// there is a new one, instead of opening a consumer before every command.
+	last, err := u.lastUnitSeq(ctx)
 	if err != nil {
 		return apperr.Unavailable("EVENT_LOG_UNAVAILABLE", "the event log cannot be read").WithCause(err)
 	}
@@ -72,6 +78,25 @@ func (u *Units) CatchUp(ctx context.Context) error {
 	}
 	u.readTo = last
 	return nil
+}
+
+// lastUnitSeq is the stream sequence of the last unit event, 0 if there is none. The caller holds mu.
+func (u *Units) lastUnitSeq(ctx context.Context) (uint64, error) {
+	if u.stream == nil {
+		st, err := u.store.JetStream().Stream(ctx, u.store.Stream())
+		if err != nil {
+			return 0, err
+		}
+		u.stream = st
+	}
+	m, err := u.stream.GetLastMsgForSubject(ctx, u.store.SubjectsOf(AggregateUnit))
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return m.Sequence, nil
 }
 
 func view(v unitreg.Unit) domain.Unit {

@@ -5,11 +5,13 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/civicase/civicase/pkg/calendar"
 	"github.com/civicase/civicase/pkg/eventstore"
@@ -88,6 +90,9 @@ CREATE INDEX case_clocks_v1_due ON case_clocks_v1 (due_on) WHERE due_on IS NOT N
 func (p CasesProjection) Apply(ctx context.Context, tx *projection.Tx, c eventstore.Commit) error {
 	for _, ev := range c.Events {
 		msg, err := ev.Envelope.GetPayload().UnmarshalNew()
+		if errors.Is(err, protoregistry.NotFound) {
+			continue // a type of another service this version does not read
+		}
 		if err != nil {
 			return fmt.Errorf("%s version %d: %w", c.Aggregate, ev.Version(), err)
 		}
