@@ -44,8 +44,11 @@ func (st *Stack) banner(w io.Writer) error {
 	tw.Flush()
 	fmt.Fprintf(w, "\n  tokens:    source %s   (CIVICASE_TOKEN_<ROLE>)\n", tokPath)
 	if len(st.Running) > 0 {
-		fmt.Fprintf(w, "  try:       grpcurl -plaintext -H \"authorization: Bearer $CIVICASE_TOKEN_RECEPTION_OFFICER\" %s list\n", st.Running[0].Addr)
-		fmt.Fprintf(w, "             grpcurl -plaintext %s grpc.health.v1.Health/Check\n", st.Running[0].Addr)
+		addr := st.Running[0].Addr
+		fmt.Fprintf(w, "  try:       source %s\n", tokPath)
+		fmt.Fprintf(w, "             grpcurl -plaintext -H \"authorization: Bearer $CIVICASE_TOKEN_RECEPTION_OFFICER\" %s list\n", addr)
+		fmt.Fprintf(w, "             var/bin/buf curl --protocol grpc --http2-prior-knowledge http://%s/grpc.health.v1.Health/Check\n", addr)
+		fmt.Fprintf(w, "             (buf is built by `make tools`; both clients use the servers' reflection)\n")
 	}
 	fmt.Fprintf(w, "  data:      %s (PostgreSQL data: %s); `make run ARGS=--reset` starts over\n", st.Opts.Dir, st.DataDir)
 	fmt.Fprintln(w, "\ncivicase dev: ready (Ctrl-C stops)")
