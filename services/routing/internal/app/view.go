@@ -40,7 +40,7 @@ func render(c *domain.Case, h eventstore.History, msgs []proto.Message) *routing
 		ComplaintInstance: c.Instance,
 		AssigneeUnitCode:  c.Assignee,
 		OpenClocks:        c.OpenClocks(),
-		Complex:           c.Complex || c.EspeciallyComplex,
+		Complex:           c.Complex || c.Extensions > 0,
 		Extensions:        c.Extensions,
 		Guided:            c.Guided,
 		Forwarded:         c.Forwarded,

@@ -341,3 +341,29 @@ func find[T proto.Message](msgs []proto.Message) T {
 	}
 	return zero
 }
+
+// TestRepeatDenunciation: a repeat denunciation (Luật TC Đ37) names a concluded denunciation.
+func TestRepeatDenunciation(t *testing.T) {
+	first := petition(denunciation, "KD.UBND", "KD.UBND")
+	open, _ := run(t, first, accept("2025-03-10"), step("2025-03-11", verify))
+	concluded, _ := run(t, first, accept("2025-03-10"), step("2025-03-11", verify), step("2025-03-20", conclude))
+	again := petition(denunciation, "KD.UBND", "KD.UBND")
+	again.ID, again.ReceivedOn = "p2", d("2025-04-01")
+	repeatOf := func(earlier *domain.Case) act {
+		return func(c *domain.Case) ([]proto.Message, error) {
+			return c.Process(domain.Process{On: d("2025-04-02"), Decision: &routingv1.ProcessPetitionRequest_Accept{RepeatOf: "p1"}, RepeatOf: earlier}, today, fakeUnits{})
+		}
+	}
+	c, _ := run(t, again)
+	if _, err := repeatOf(open)(c); !apperr.IsKind(err, apperr.KindFailedPrecondition) {
+		t.Fatalf("a repeat of an open case: %v", err)
+	}
+	c, msgs := run(t, again, repeatOf(concluded))
+	if acc := find[*routingv1.CaseAccepted](msgs); acc == nil || acc.GetRepeatOf() != "p1" || c.RepeatOf != "p1" {
+		t.Fatalf("accepted = %v", acc)
+	}
+	_, msgs = run(t, again, repeatOf(concluded), step("2025-04-03", verify), step("2025-04-20", conclude))
+	if con := find[*routingv1.DenunciationConcluded](msgs); con == nil || !con.GetRepeat() {
+		t.Fatalf("concluded = %v", con)
+	}
+}
