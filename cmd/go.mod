@@ -17,6 +17,7 @@ require (
 
 require (
 	github.com/civicase/civicase/services/intake v0.0.0
+	github.com/civicase/civicase/services/routing v0.0.0
 	github.com/compose-spec/compose-go/v2 v2.16.2 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/spf13/cobra v1.10.2 // indirect
@@ -28,3 +29,5 @@ replace github.com/civicase/civicase/pkg => ../pkg
 replace github.com/civicase/civicase/proto => ../proto
 
 replace github.com/civicase/civicase/services/intake => ../services/intake
+
+replace github.com/civicase/civicase/services/routing => ../services/routing

@@ -14,11 +14,13 @@ import (
 	"github.com/civicase/civicase/cmd/civicase/internal/devstack"
 	"github.com/civicase/civicase/pkg/telemetry"
 	"github.com/civicase/civicase/services/intake"
+	"github.com/civicase/civicase/services/routing"
 )
 
 // services the dev stack runs, with their default ports (the standalone binaries use the same).
 var services = []devstack.Service{
 	{Name: "intake", Port: 7101, Build: intake.New},
+	{Name: "routing", Port: 7102, Build: routing.New},
 }
 
 func devCmd() *cobra.Command {

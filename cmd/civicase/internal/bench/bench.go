@@ -29,6 +29,7 @@ type scenario struct {
 
 var scenarios = []scenario{
 	{"append", runAppend},
+	{"register", runRegister},
 	{"memory", runMemory},
 }
 

@@ -37,7 +37,7 @@ type Config struct {
 // Load loads the unit registry and then the generated history. Every command has a deterministic
 // id, so loading again appends nothing new.
 func Load(ctx context.Context, cfg Config) error {
-	if err := loadRegistry(ctx, cfg); err != nil {
+	if err := LoadRegistry(ctx, cfg); err != nil {
 		return fmt.Errorf("unit registry: %w", err)
 	}
 	return nil
@@ -67,7 +67,8 @@ func bar(cfg Config, n int, what string) *progressbar.ProgressBar {
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }))
 }
 
-func loadRegistry(ctx context.Context, cfg Config) error {
+// LoadRegistry loads only the demo unit registry (the 2025 reorganisation included).
+func LoadRegistry(ctx context.Context, cfg Config) error {
 	f, err := registry.Demo()
 	if err != nil {
 		return err
