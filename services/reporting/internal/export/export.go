@@ -56,7 +56,7 @@ func validate(r *forms.Report) error {
 	if r == nil || r.Form == nil {
 		return fmt.Errorf("export: report has no form")
 	}
-	if !r.Period.Kind.Valid() {
+	if !r.Period.Kind.Valid() && (!r.Period.From.IsValid() || !r.Period.To.IsValid()) {
 		return fmt.Errorf("export: %s report has no period", r.Form.Key())
 	}
 	return nil

@@ -150,8 +150,23 @@ func (r Range) Contains(d civil.Date) bool { return !d.Before(r.From) && !d.Afte
 // Days is the number of days counted.
 func (r Range) Days() int { return r.To.DaysSince(r.From) + 1 }
 
-// Label is the Vietnamese name of the period, e.g. "Quý I năm 2025".
-func (r Range) Label() string { return r.Kind.Label() + " năm " + fmt.Sprint(r.Year) }
+// Label is the Vietnamese name of the period, e.g. "Quý I năm 2025"; an explicit range (no
+// kind) is named by its days.
+func (r Range) Label() string {
+	if !r.Kind.Valid() {
+		return "Từ ngày " + VNDate(r.From) + " đến ngày " + VNDate(r.To)
+	}
+	return r.Kind.Label() + " năm " + fmt.Sprint(r.Year)
+}
+
+// Between is an explicit range of days, not a statutory period (Kind 0, Year 0): reports on
+// demand count any span.
+func Between(from, to civil.Date) (Range, error) {
+	if !from.IsValid() || !to.IsValid() || to.Before(from) {
+		return Range{}, fmt.Errorf("period: %s..%s is not a range of days", from, to)
+	}
+	return Range{From: from, To: to}, nil
+}
 
 // Line is the period line printed under a form's title.
 func (r Range) Line() string {
@@ -160,6 +175,9 @@ func (r Range) Line() string {
 
 // String identifies the period, e.g. "2025-Q1 [2024-12-15..2025-03-14]".
 func (r Range) String() string {
+	if !r.Kind.Valid() {
+		return fmt.Sprintf("[%s..%s]", r.From, r.To)
+	}
 	return fmt.Sprintf("%d-%s [%s..%s]", r.Year, r.Kind.Code(), r.From, r.To)
 }
 
