@@ -3,8 +3,10 @@ package auditlog
 import (
 	"context"
 	"fmt"
+	"runtime"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/civicase/civicase/pkg/eventstore"
 )
@@ -47,44 +49,135 @@ func VerifyLog(ctx context.Context, js jetstream.JetStream, stream string, o Log
 		return nil, err
 	}
 	defer it.Stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	stop := context.AfterFunc(ctx, it.Stop)
 	defer stop()
-	for {
-		m, err := it.Next()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
+
+	// Decoding is most of the work and needs no order, so batches of messages are decoded in
+	// parallel while the next ones arrive; checking the chains and extending the tree stays in
+	// log order on this goroutine.
+	work := make(chan *readBatch, 8)
+	ordered := make(chan *readBatch, 8)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(work)
+		defer close(ordered)
+		b := &readBatch{done: make(chan struct{})}
+		send := func() bool {
+			select {
+			case work <- b:
+			case <-ctx.Done():
+				return false
 			}
-			return nil, err
+			select {
+			case ordered <- b:
+			case <-ctx.Done():
+				return false
+			}
+			b = &readBatch{done: make(chan struct{})}
+			return true
 		}
-		md, err := m.Metadata()
-		if err != nil {
-			return nil, err
+		for {
+			m, err := it.Next()
+			if err != nil {
+				if ctx.Err() == nil {
+					readErr <- err
+				}
+				return
+			}
+			md, err := m.Metadata()
+			if err != nil {
+				readErr <- err
+				return
+			}
+			seq := md.Sequence.Stream
+			if seq > last {
+				send()
+				return
+			}
+			b.msgs = append(b.msgs, rawMsg{seq: seq, subject: m.Subject(), data: m.Data()})
+			if seq == last {
+				send()
+				return
+			}
+			if len(b.msgs) >= 256 && !send() {
+				return
+			}
 		}
-		seq := md.Sequence.Stream
-		if seq > last {
-			return v, nil
+	}()
+	for range max(runtime.GOMAXPROCS(0), 1) {
+		go func() {
+			for b := range work {
+				b.decode()
+			}
+		}()
+	}
+	for b := range ordered {
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-		c, err := decode(m.Subject(), seq, m.Data())
-		if err != nil {
-			v.AddCorrupt(seq, err)
-		} else {
-			if err := v.AddCommit(c); err != nil {
+		for i, m := range b.msgs {
+			if b.errs[i] != nil {
+				v.AddCorrupt(m.seq, b.errs[i])
+				continue
+			}
+			if err := v.addCommit(b.commits[i], b.leaves[i]); err != nil {
 				return nil, err
 			}
 			if o.OnCommit != nil {
-				if err := o.OnCommit(c); err != nil {
+				if err := o.OnCommit(b.commits[i]); err != nil {
 					return nil, err
 				}
 			}
 		}
-		if o.Progress != nil && (seq%1024 == 0 || seq == last) {
-			o.Progress(seq, last)
-		}
-		if seq == last {
-			return v, nil
+		if o.Progress != nil && len(b.msgs) > 0 {
+			o.Progress(b.msgs[len(b.msgs)-1].seq, last)
 		}
 	}
+	select {
+	case err := <-readErr:
+		return nil, err
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+type rawMsg struct {
+	seq     uint64
+	subject string
+	data    []byte
+}
+
+// readBatch is a run of consecutive messages, decoded by any worker and consumed in order.
+type readBatch struct {
+	msgs    []rawMsg
+	commits []eventstore.Commit
+	leaves  [][]tlog.Hash
+	errs    []error
+	done    chan struct{}
+}
+
+func (b *readBatch) decode() {
+	b.commits = make([]eventstore.Commit, len(b.msgs))
+	b.errs = make([]error, len(b.msgs))
+	b.leaves = make([][]tlog.Hash, len(b.msgs))
+	for i, m := range b.msgs {
+		c, err := decode(m.subject, m.seq, m.data)
+		b.commits[i], b.errs[i] = c, err
+		if err == nil {
+			b.leaves[i] = make([]tlog.Hash, len(c.Events))
+			for j, ev := range c.Events {
+				b.leaves[i][j] = LeafHash(m.seq, uint32(ev.Index), ev.Canonical)
+			}
+		}
+	}
+	close(b.done)
 }
 
 func decode(subject string, seq uint64, data []byte) (eventstore.Commit, error) {

@@ -138,16 +138,23 @@ func (v *Verifier) Tree() *Tree { return &v.tree }
 func (v *Verifier) Ref(i int64) LeafRef { return v.refs[i] }
 
 // AddCommit checks the next message of the log.
-func (v *Verifier) AddCommit(c eventstore.Commit) error {
+func (v *Verifier) AddCommit(c eventstore.Commit) error { return v.addCommit(c, nil) }
+
+// addCommit is AddCommit with the events' leaf hashes already computed (nil: compute them).
+func (v *Verifier) addCommit(c eventstore.Commit, leaves []tlog.Hash) error {
 	v.commits++
-	for _, ev := range c.Events {
+	for i, ev := range c.Events {
 		ev.Seq = c.Seq
 		if a := (eventstore.Aggregate{Type: ev.Envelope.GetAggregateType(), ID: ev.Envelope.GetAggregateId()}); a != c.Aggregate {
 			// The subject is covered by neither the chain nor the tree, but a moved event is a lie.
 			v.find(Finding{Kind: KindCorrupt, Seq: c.Seq, Index: uint32(ev.Index), Leaf: v.tree.Size(), Aggregate: a, Version: ev.Version(),
 				Detail: fmt.Sprintf("stored under the subject of %s", c.Aggregate)})
 		}
-		if err := v.AddEvent(ev); err != nil {
+		var leaf *tlog.Hash
+		if leaves != nil {
+			leaf = &leaves[i]
+		}
+		if err := v.addEvent(ev, leaf); err != nil {
 			return err
 		}
 	}
@@ -182,7 +189,9 @@ func (v *Verifier) sequence(ref LeafRef) {
 }
 
 // AddEvent checks the next event in log order (ev.Seq and ev.Index set) and adds its leaf.
-func (v *Verifier) AddEvent(ev eventstore.StoredEvent) error {
+func (v *Verifier) AddEvent(ev eventstore.StoredEvent) error { return v.addEvent(ev, nil) }
+
+func (v *Verifier) addEvent(ev eventstore.StoredEvent, leaf *tlog.Hash) error {
 	ref := LeafRef{Seq: ev.Seq, Index: uint32(ev.Index)}
 	v.sequence(ref)
 	agg := eventstore.Aggregate{Type: ev.Envelope.GetAggregateType(), ID: ev.Envelope.GetAggregateId()}
@@ -198,7 +207,11 @@ func (v *Verifier) AddEvent(ev eventstore.StoredEvent) error {
 		}
 	}
 	v.refs = append(v.refs, ref)
-	return v.tree.Append(LeafHash(ev.Seq, ref.Index, ev.Canonical))
+	if leaf == nil {
+		h := LeafHash(ev.Seq, ref.Index, ev.Canonical)
+		leaf = &h
+	}
+	return v.tree.Append(*leaf)
 }
 
 // Prover is an audit service asked for proofs. Nothing it says is taken on trust: every proof is
