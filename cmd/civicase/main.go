@@ -21,7 +21,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(devCmd(), benchCmd(), keysCmd(), tokenCmd(), natsServerCmd())
+	root.AddCommand(devCmd(), benchCmd(), keysCmd(), tokenCmd(), natsServerCmd(), auditCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "civicase:", err)
 		os.Exit(1)

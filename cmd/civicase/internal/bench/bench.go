@@ -31,6 +31,7 @@ var scenarios = []scenario{
 	{"append", runAppend},
 	{"register", runRegister},
 	{"memory", runMemory},
+	{"audit", runAudit},
 }
 
 // Scenarios lists the scenario names in run order.
