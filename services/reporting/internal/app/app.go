@@ -117,7 +117,9 @@ func PeriodProto(r period.Range) *reportingv1.Period {
 }
 
 // CalOf converts a civil.Date to a calendar.Date.
-func CalOf(d civil.Date) calendar.Date { return calendar.Date{Year: d.Year, Month: d.Month, Day: d.Day} }
+func CalOf(d civil.Date) calendar.Date {
+	return calendar.Date{Year: d.Year, Month: d.Month, Day: d.Day}
+}
 
 // CivilOf converts a calendar.Date to a civil.Date.
 func CivilOf(d calendar.Date) civil.Date { return civil.Date{Year: d.Year, Month: d.Month, Day: d.Day} }

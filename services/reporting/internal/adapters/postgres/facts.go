@@ -256,10 +256,14 @@ func queueFacts(tx *projection.Tx, facts []domain.Fact) {
 }
 
 // MonthOf is the first day of d's month.
-func MonthOf(d calendar.Date) calendar.Date { return calendar.Date{Year: d.Year, Month: d.Month, Day: 1} }
+func MonthOf(d calendar.Date) calendar.Date {
+	return calendar.Date{Year: d.Year, Month: d.Month, Day: 1}
+}
 
 // pgDate is a civil date as pgx writes a date: midnight UTC of that day.
-func pgDate(d calendar.Date) time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
+func pgDate(d calendar.Date) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
+}
 
 // dateOfPG reads a date pgx returned.
 func dateOfPG(t time.Time) calendar.Date {
