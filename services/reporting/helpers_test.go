@@ -3,12 +3,12 @@ package reporting_test
 import (
 	"bytes"
 	"context"
-	"log/slog"
-	"sync"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,7 +68,9 @@ func newWorld(t *testing.T, now time.Time) *world {
 }
 
 // id is a stable UUID for a short test name ("K1"), as intake would give a petition.
-func id(name string) string { return uuid.NewSHA1(uuid.NameSpaceURL, []byte("civicase-test/"+name)).String() }
+func id(name string) string {
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("civicase-test/"+name)).String()
+}
 
 // day parses "2025-01-22" as a civil date.
 func day(s string) *commonv1.CivilDate {

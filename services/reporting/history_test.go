@@ -32,8 +32,12 @@ const (
 	otherField     = commonv1.Field_FIELD_OTHER
 )
 
-func petitionAgg(name string) eventstore.Aggregate { return eventstore.Aggregate{Type: "petition", ID: id(name)} }
-func caseAgg(name string) eventstore.Aggregate     { return eventstore.Aggregate{Type: "case", ID: id(name)} }
+func petitionAgg(name string) eventstore.Aggregate {
+	return eventstore.Aggregate{Type: "petition", ID: id(name)}
+}
+func caseAgg(name string) eventstore.Aggregate {
+	return eventstore.Aggregate{Type: "case", ID: id(name)}
+}
 
 // registered is intake's PetitionRegistered, without the sealed personal data reporting never reads.
 func (w *world) registered(name, unit, on string, kind commonv1.PetitionKind, field commonv1.Field, opts ...func(*intakev1.PetitionRegistered)) {
@@ -64,7 +68,9 @@ func accept(name, unit, on string, kind commonv1.PetitionKind, instance int32, r
 	return e
 }
 
-func (w *world) step(name, on string, events ...proto.Message) { w.append(caseAgg(name), on, events...) }
+func (w *world) step(name, on string, events ...proto.Message) {
+	w.append(caseAgg(name), on, events...)
+}
 
 // history writes the hand-made history of testdata/expected.yaml, which explains every number.
 func (w *world) history() {
