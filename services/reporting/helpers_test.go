@@ -30,7 +30,7 @@ import (
 // world is a reporting service on real NATS and PostgreSQL, with a log the test writes to
 // directly, as the intake and routing services would.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	env    *svctest.Env
 	svc    *svc.Running
 	store  *eventstore.Store
@@ -57,7 +57,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newWorld(t *testing.T, now time.Time) *world {
+func newWorld(t testing.TB, now time.Time) *world {
 	t.Helper()
 	env := svctest.New(t, now)
 	logs := &syncBuffer{}
