@@ -337,3 +337,22 @@ func d0(c *commonv1.CivilDate) calendar.Date {
 	}
 	return calendar.Date{Year: int(c.GetYear()), Month: time.Month(c.GetMonth()), Day: int(c.GetDay())}
 }
+
+func codeOf(err error) codes.Code { return status.Code(err) }
+
+// errInfo is the ErrorInfo reason and every field violation's reason of an error.
+func errInfo(err error) string {
+	st, _ := status.FromError(err)
+	var out []string
+	for _, det := range st.Details() {
+		switch x := det.(type) {
+		case *errdetails.ErrorInfo:
+			out = append(out, x.GetReason())
+		case *errdetails.BadRequest:
+			for _, v := range x.GetFieldViolations() {
+				out = append(out, v.GetReason())
+			}
+		}
+	}
+	return strings.Join(out, " ")
+}

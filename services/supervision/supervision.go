@@ -53,7 +53,9 @@ type TickReport = app.TickReport
 
 // Tick looks at every open clock and unanswered urging as of the civil date of now (Vietnam) and
 // records what is due.
-func (w *Watcher) Tick(ctx context.Context, now time.Time) (TickReport, error) { return w.w.Tick(ctx, now) }
+func (w *Watcher) Tick(ctx context.Context, now time.Time) (TickReport, error) {
+	return w.w.Tick(ctx, now)
+}
 
 // New builds the supervision service from its environment.
 func New(ctx context.Context, env svc.Env) (*svc.Service, error) { return Builder(Options{})(ctx, env) }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/auth"
+	"github.com/civicase/civicase/services/supervision/internal/domain"
 )
 
 // Action is what a caller wants to do.
@@ -36,8 +37,10 @@ var roles = map[Action][]auth.Role{
 }
 
 // authorize decides an action by role × unit, in one place: the role must allow the action, and
-// when the action concerns units the caller must act for one of them or for a unit above one of
-// them in the registry today. Admins are not bound to a unit.
+// when the action concerns units the caller must act for one of them — be it, be above it in the
+// registry today, or be an organ of a level (a city's inspectorate, its council's standing
+// committee) that the unit belongs to or lies below, since supervision is exercised by a level's
+// organs over everything under the level. Admins are not bound to a unit.
 func (r *repo) authorize(ctx context.Context, act Action, units ...string) error {
 	a, _ := auth.ActorFrom(ctx)
 	if a.Role == "" {
@@ -46,18 +49,18 @@ func (r *repo) authorize(ctx context.Context, act Action, units ...string) error
 	if !slices.Contains(roles[act], a.Role) {
 		return apperr.PermissionDenied("ROLE_NOT_ALLOWED", "role %s may not %s", a.Role, act)
 	}
+	units = slices.DeleteFunc(slices.Clone(units), func(u string) bool { return u == "" })
 	if len(units) == 0 || a.Role == auth.RoleAdmin {
-		return nil
+		return nil // nothing to scope by (a follow-up not yet taken by a council) or not bound to a unit
 	}
 	if err := r.Units.CatchUp(ctx); err != nil {
 		return err
 	}
 	today := r.today()
+	level := domain.Level(r.Units, a.Unit, today)
 	for _, u := range units {
-		if u == "" {
-			continue
-		}
-		if u == a.Unit || slices.Contains(r.Units.Ancestors(u, today), a.Unit) {
+		above := r.Units.Ancestors(u, today)
+		if u == a.Unit || slices.Contains(above, a.Unit) || (level != "" && (u == level || slices.Contains(above, level))) {
 			return nil
 		}
 	}

@@ -166,6 +166,14 @@ type AnswerRecommendation struct {
 
 // RecordRecommendationResponse records the addressed unit's answer to a recommendation.
 func (a *Application) RecordRecommendationResponse(ctx context.Context, cmd AnswerRecommendation) (*supervisionv1.Programme, *supervisionv1.Recommendation, error) {
+	pre, err := a.r.loadProgramme(ctx, cmd.ProgrammeID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, ok := pre.Recommendation(cmd.RecommendationID); !ok {
+		return nil, nil, apperr.NotFound(domain.ReasonRecommendationNotFound, "programme %s has no recommendation %q", cmd.ProgrammeID, cmd.RecommendationID).
+			WithSubject(domain.Subject(domain.AggregateProgramme, cmd.ProgrammeID))
+	}
 	addressed := func(p *domain.Programme) []string {
 		rec, _ := p.Recommendation(cmd.RecommendationID)
 		return []string{rec.Unit, p.Council}
@@ -236,7 +244,6 @@ func (a *Application) ListProgrammes(ctx context.Context, q ProgrammeQuery) ([]*
 	}
 	return out, p.next(more), nil
 }
-
 
 // recorded is the event of type T that a command's commit holds.
 func recorded[T proto.Message](res eventstore.Result) (T, error) {

@@ -82,3 +82,16 @@ func WithSubordinates(us Units, code string, on calendar.Date) []string {
 	}
 	return out
 }
+
+// Level is the territorial unit (province, city, ward, commune) a unit belongs to: the unit itself
+// when it is one, else its nearest territorial ancestor; "" when the registry does not know it.
+func Level(us Units, code string, on calendar.Date) string {
+	u, ok := us.Unit(code, on)
+	for ok && !isTerritorial(u.Kind) {
+		u, ok = us.Unit(u.ParentCode, on)
+	}
+	if !ok {
+		return ""
+	}
+	return u.Code
+}

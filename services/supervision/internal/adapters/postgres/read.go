@@ -54,7 +54,9 @@ func (w *where) sql() string {
 	return " WHERE " + strings.Join(w.conds, " AND ")
 }
 
-func dateArg(d calendar.Date) time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
+func dateArg(d calendar.Date) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
+}
 
 // OpenClocks are the clocks started by f.AsOf and not stopped by then.
 func (r *Read) OpenClocks(ctx context.Context, f app.ClockFilter) ([]app.ClockRow, error) {
