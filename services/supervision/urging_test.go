@@ -160,15 +160,15 @@ func TestManualEscalationAndRefusals(t *testing.T) {
 		field  string
 		reason string
 	}{
-		"in the future":         {&supervisionv1.IssueUrgingRequest{CaseId: a, IssuingUnitCode: cityTT, IssuedOn: civil("2026-03-10")}, codes.InvalidArgument, "issued_on", ""},
-		"answer before letter":  {&supervisionv1.IssueUrgingRequest{CaseId: a, IssuingUnitCode: cityTT, IssuedOn: civil("2026-03-09"), RespondBy: civil("2026-03-09")}, codes.InvalidArgument, "respond_by", ""},
-		"unknown unit":          {&supervisionv1.IssueUrgingRequest{CaseId: a, IssuingUnitCode: cityTT, UnitCode: "PRTC.XX", IssuedOn: civil("2026-03-09")}, codes.InvalidArgument, "unit_code", "UNIT_UNKNOWN"},
-		"urging itself":         {&supervisionv1.IssueUrgingRequest{CaseId: a, IssuingUnitCode: cityTT, UnitCode: cityTT, IssuedOn: civil("2026-03-09")}, codes.FailedPrecondition, "unit_code", "URGING_OWN_UNIT"},
-		"no such clock open":    {&supervisionv1.IssueUrgingRequest{CaseId: a, IssuingUnitCode: cityTT, Clock: "resolution", IssuedOn: civil("2026-03-09")}, codes.FailedPrecondition, "clock", "CLOCK_NOT_OPEN"},
-		"before the petition":   {&supervisionv1.IssueUrgingRequest{CaseId: b, IssuingUnitCode: cityTT, UnitCode: wardDVC, IssuedOn: civil("2026-03-01")}, codes.FailedPrecondition, "issued_on", "DATE_BEFORE_PREVIOUS_FACT"},
-		"not a uuid":            {&supervisionv1.IssueUrgingRequest{CaseId: "case-1", IssuingUnitCode: cityTT, IssuedOn: civil("2026-03-09")}, codes.InvalidArgument, "case_id", ""},
-		"bad unit code":         {&supervisionv1.IssueUrgingRequest{CaseId: a, IssuingUnitCode: "prtc tt", IssuedOn: civil("2026-03-09")}, codes.InvalidArgument, "issuing_unit_code", ""},
-		"impossible date":       {&supervisionv1.IssueUrgingRequest{CaseId: a, IssuingUnitCode: cityTT, IssuedOn: &commonv1.CivilDate{Year: 2026, Month: 2, Day: 30}}, codes.InvalidArgument, "issued_on", ""},
+		"in the future":        {&supervisionv1.IssueUrgingRequest{CaseId: a, IssuingUnitCode: cityTT, IssuedOn: civil("2026-03-10")}, codes.InvalidArgument, "issued_on", ""},
+		"answer before letter": {&supervisionv1.IssueUrgingRequest{CaseId: a, IssuingUnitCode: cityTT, IssuedOn: civil("2026-03-09"), RespondBy: civil("2026-03-09")}, codes.InvalidArgument, "respond_by", ""},
+		"unknown unit":         {&supervisionv1.IssueUrgingRequest{CaseId: a, IssuingUnitCode: cityTT, UnitCode: "PRTC.XX", IssuedOn: civil("2026-03-09")}, codes.InvalidArgument, "unit_code", "UNIT_UNKNOWN"},
+		"urging itself":        {&supervisionv1.IssueUrgingRequest{CaseId: a, IssuingUnitCode: cityTT, UnitCode: cityTT, IssuedOn: civil("2026-03-09")}, codes.FailedPrecondition, "unit_code", "URGING_OWN_UNIT"},
+		"no such clock open":   {&supervisionv1.IssueUrgingRequest{CaseId: a, IssuingUnitCode: cityTT, Clock: "resolution", IssuedOn: civil("2026-03-09")}, codes.FailedPrecondition, "clock", "CLOCK_NOT_OPEN"},
+		"before the petition":  {&supervisionv1.IssueUrgingRequest{CaseId: b, IssuingUnitCode: cityTT, UnitCode: wardDVC, IssuedOn: civil("2026-03-01")}, codes.FailedPrecondition, "issued_on", "DATE_BEFORE_PREVIOUS_FACT"},
+		"not a uuid":           {&supervisionv1.IssueUrgingRequest{CaseId: "case-1", IssuingUnitCode: cityTT, IssuedOn: civil("2026-03-09")}, codes.InvalidArgument, "case_id", ""},
+		"bad unit code":        {&supervisionv1.IssueUrgingRequest{CaseId: a, IssuingUnitCode: "prtc tt", IssuedOn: civil("2026-03-09")}, codes.InvalidArgument, "issuing_unit_code", ""},
+		"impossible date":      {&supervisionv1.IssueUrgingRequest{CaseId: a, IssuingUnitCode: cityTT, IssuedOn: &commonv1.CivilDate{Year: 2026, Month: 2, Day: 30}}, codes.InvalidArgument, "issued_on", ""},
 	} {
 		t.Run(name, func(t *testing.T) {
 			tc.req.Meta = meta()
