@@ -40,6 +40,9 @@ func VerifyLog(ctx context.Context, js jetstream.JetStream, stream string, o Log
 	if last == 0 {
 		return v, nil
 	}
+	// At least one event per message: reserving spares the tree's repeated growth copies.
+	v.tree.hashes = make([]tlog.Hash, 0, 2*last+64)
+	v.refs = make([]LeafRef, 0, last)
 	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
 	if err != nil {
 		return nil, err
@@ -180,21 +183,6 @@ func (b *readBatch) decode() {
 	close(b.done)
 }
 
-func decode(subject string, seq uint64, data []byte) (eventstore.Commit, error) {
-	agg, ok := eventstore.ParseSubject(subject)
-	if !ok {
-		return eventstore.Commit{}, fmt.Errorf("subject %q is not an aggregate's", subject)
-	}
-	events, err := eventstore.DecodeCommit(data)
-	if err != nil {
-		return eventstore.Commit{}, err
-	}
-	for i := range events {
-		events[i].Seq = seq
-	}
-	return eventstore.Commit{Seq: seq, Subject: subject, Aggregate: agg, Events: events}, nil
-}
-
 // Describer names events by their place in a stream, for CheckOptions.Describe.
 func Describer(js jetstream.JetStream, stream string) func(ctx context.Context, ref LeafRef) (EventInfo, error) {
 	return func(ctx context.Context, ref LeafRef) (EventInfo, error) {
@@ -206,10 +194,12 @@ func Describer(js jetstream.JetStream, stream string) func(ctx context.Context, 
 		if err != nil {
 			return EventInfo{}, err
 		}
-		c, err := decode(raw.Subject, raw.Sequence, raw.Data)
+		events, err := eventstore.DecodeCommit(raw.Data)
 		if err != nil {
 			return EventInfo{}, err
 		}
+		agg, _ := eventstore.ParseSubject(raw.Subject)
+		c := eventstore.Commit{Aggregate: agg, Events: events}
 		if int(ref.Index) >= len(c.Events) {
 			return EventInfo{}, fmt.Errorf("stream sequence %d has %d events", ref.Seq, len(c.Events))
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -173,8 +174,22 @@ func generateAuditLog(ctx context.Context, store *eventstore.Store, n int) (audi
 		if err != nil {
 			return auditlog.Checkpoint{}, 0, err
 		}
-		if _, err := js.PublishAsync(store.Subject(eventstore.Aggregate{Type: "petition", ID: ids[a]}), data); err != nil {
-			return auditlog.Checkpoint{}, 0, err
+		subject := store.Subject(eventstore.Aggregate{Type: "petition", ID: ids[a]})
+		for {
+			_, err := js.PublishAsync(subject, data)
+			if errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
+				// A loaded machine: let the acknowledgements catch up, then go on.
+				select {
+				case <-js.PublishAsyncComplete():
+				case <-ctx.Done():
+					return auditlog.Checkpoint{}, 0, ctx.Err()
+				}
+				continue
+			}
+			if err != nil {
+				return auditlog.Checkpoint{}, 0, err
+			}
+			break
 		}
 		tails[a] = tail{version: env.AggregateVersion, hash: sum[:]}
 		// The stream is new and every message is one commit, so message i has sequence i+1.
