@@ -25,7 +25,8 @@ var services = []devstack.Service{
 
 func devCmd() *cobra.Command {
 	o := devstack.Options{Tenant: "prtc", NATSPort: 7122, PostgresPort: 7132}
-	var verbose, noDemo bool
+	var verbose bool
+	demoMode := "full"
 	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "run the whole system in one process: JetStream, a private PostgreSQL, every service, demo data",
@@ -37,8 +38,12 @@ func devCmd() *cobra.Command {
 			o.Log = slog.New(telemetry.LogHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
 			o.Out = os.Stdout
 			o.Services = services
-			if !noDemo {
-				o.AfterStart = loadDemoOnce
+			switch demoMode {
+			case "full", "registry":
+				o.AfterStart = func(ctx context.Context, st *devstack.Stack) error { return loadDemoOnce(ctx, st, demoMode == "full") }
+			case "none":
+			default:
+				return fmt.Errorf("--demo %q: must be full, registry or none", demoMode)
 			}
 			return devstack.Run(cmd.Context(), o)
 		},
@@ -46,7 +51,7 @@ func devCmd() *cobra.Command {
 	cmd.Flags().StringVar(&o.Dir, "dir", filepath.Join("var", "dev"), "where all state lives (kept across restarts)")
 	cmd.Flags().BoolVar(&o.Reset, "reset", false, "delete all state first")
 	cmd.Flags().BoolVar(&o.RandomPorts, "random-ports", false, "listen on free ports (endpoints are written to <dir>/endpoints.json)")
-	cmd.Flags().BoolVar(&noDemo, "no-demo", false, "do not load the demo city on first start")
+	cmd.Flags().StringVar(&demoMode, "demo", demoMode, "what to load on first start: full (the demo city and two years of history), registry (units only) or none")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log service activity")
 	return cmd
 }
@@ -55,17 +60,28 @@ func devCmd() *cobra.Command {
 // replay the loader (which would append nothing new, but takes time).
 const demoMarker = "demo.loaded"
 
-func loadDemoOnce(ctx context.Context, st *devstack.Stack) error {
+func loadDemoOnce(ctx context.Context, st *devstack.Stack, history bool) error {
 	marker := filepath.Join(st.Opts.Dir, demoMarker)
 	if _, err := os.Stat(marker); err == nil {
 		return nil
 	}
 	fmt.Fprintln(st.Opts.Out, "civicase dev: loading the demo city (first start only)")
 	start := time.Now()
-	err := demo.Load(ctx, demo.Config{Endpoints: st.Endpoints, Mint: st.Issuer.Mint, Progress: os.Stderr, Seed: 2025})
+	cfg := demo.Config{Endpoints: st.Endpoints, Mint: st.Issuer.Mint, Progress: os.Stderr, Seed: 2025}
+	if !history {
+		if err := demo.LoadRegistry(ctx, cfg); err != nil {
+			return fmt.Errorf("demo registry: %w", err)
+		}
+		return os.WriteFile(marker, []byte(time.Now().Format(time.RFC3339)+"\n"), 0o644)
+	}
+	sum, err := demo.Load(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("demo city: %w", err)
 	}
-	fmt.Fprintf(st.Opts.Out, "civicase dev: demo city loaded in %s\n", time.Since(start).Round(time.Second))
+	fmt.Fprintf(st.Opts.Out, "civicase dev: demo city loaded in %s: %d reception sessions with %d visits, %d petitions (%d repeats), %d cases, %d processing and resolution steps\n",
+		time.Since(start).Round(time.Second), sum.Sessions, sum.Visits, sum.Petitions, sum.Duplicates, sum.Cases, sum.Steps)
+	for _, r := range sum.Refused {
+		fmt.Fprintln(st.Opts.Out, "  refused:", r)
+	}
 	return os.WriteFile(marker, []byte(time.Now().Format(time.RFC3339)+"\n"), 0o644)
 }

@@ -36,11 +36,11 @@ type Config struct {
 
 // Load loads the unit registry and then the generated history. Every command has a deterministic
 // id, so loading again appends nothing new.
-func Load(ctx context.Context, cfg Config) error {
+func Load(ctx context.Context, cfg Config) (Summary, error) {
 	if err := LoadRegistry(ctx, cfg); err != nil {
-		return fmt.Errorf("unit registry: %w", err)
+		return Summary{}, fmt.Errorf("unit registry: %w", err)
 	}
-	return nil
+	return LoadHistory(ctx, cfg)
 }
 
 // dial connects to a service as a demo user.

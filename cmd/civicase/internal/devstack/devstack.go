@@ -87,7 +87,7 @@ func Run(ctx context.Context, o Options) error {
 }
 
 // Start brings the stack up and returns once it is ready.
-func Start(ctx context.Context, o Options) (st *Stack, err error) {
+func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if o.Reset {
 		if err := os.RemoveAll(o.Dir); err != nil {
 			return nil, err
@@ -101,7 +101,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		return nil, err
 	}
 	o.Dir = dir
-	st = &Stack{Opts: o, Endpoints: map[string]string{}}
+	st := &Stack{Opts: o, Endpoints: map[string]string{}}
 	defer func() {
 		if err != nil {
 			st.Stop()
