@@ -214,3 +214,18 @@ func Eventually(tb testing.TB, timeout time.Duration, cond func() bool, format s
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// WorldTraversableTempDir is a temporary directory that other users can enter (t.TempDir's parent
+// is private), for a PostgreSQL server that runs as the postgres user; removed when the test ends.
+func WorldTraversableTempDir(tb testing.TB) string {
+	tb.Helper()
+	dir, err := os.MkdirTemp("", "civicase-test-")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
