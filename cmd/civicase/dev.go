@@ -13,14 +13,19 @@ import (
 	"github.com/civicase/civicase/cmd/civicase/internal/demo"
 	"github.com/civicase/civicase/cmd/civicase/internal/devstack"
 	"github.com/civicase/civicase/pkg/telemetry"
+	"github.com/civicase/civicase/services/audit"
 	"github.com/civicase/civicase/services/intake"
 	"github.com/civicase/civicase/services/routing"
 )
 
-// services the dev stack runs, with their default ports (the standalone binaries use the same).
-var services = []devstack.Service{
-	{Name: "intake", Port: 7101, Build: intake.New},
-	{Name: "routing", Port: 7102, Build: routing.New},
+// services are what the dev stack runs, with their default ports (the standalone binaries use the
+// same); state that a service keeps in files (the audit signing key) lives under the stack's dir.
+func services(dir string) []devstack.Service {
+	return []devstack.Service{
+		{Name: "intake", Port: 7101, Build: intake.New},
+		{Name: "routing", Port: 7102, Build: routing.New},
+		{Name: "audit", Port: 7105, Build: audit.NewWith(audit.Options{KeyDir: filepath.Join(dir, "audit"), GenerateKey: true, CheckpointInterval: 10 * time.Second})},
+	}
 }
 
 func devCmd() *cobra.Command {
@@ -37,7 +42,7 @@ func devCmd() *cobra.Command {
 			}
 			o.Log = slog.New(telemetry.LogHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
 			o.Out = os.Stdout
-			o.Services = services
+			o.Services = services(o.Dir)
 			switch demoMode {
 			case "full", "registry":
 				o.AfterStart = func(ctx context.Context, st *devstack.Stack) error { return loadDemoOnce(ctx, st, demoMode == "full") }
