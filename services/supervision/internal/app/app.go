@@ -50,6 +50,9 @@ type ClockRow struct {
 	Assignee string
 	Kind     commonv1.PetitionKind
 	Urgings  int
+	// Noticed holds the watcher's notices already projected (domain.NoticeKey), which a tick
+	// need not try again; the log's de-duplication, not this, is what makes notices exactly once.
+	Noticed []string
 }
 
 // Page is a slice of a list: Offset items skipped, at most Limit returned.

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -67,6 +68,9 @@ func (w *Watcher) Tick(ctx context.Context, now time.Time) (TickReport, error) {
 		st := row.Clock.At(r.Engine, today)
 		t := domain.WatchTarget{Clock: row.Clock, Handler: row.Handler, PetitionKind: row.Kind}
 		for _, n := range domain.Notices(t, st, today, w.warn) {
+			if slices.Contains(row.Noticed, n.Key()) {
+				continue
+			}
 			agg := eventstore.Aggregate{Type: domain.AggregateDeadline, ID: domain.DeadlineAggregateID(row.Clock.CaseID, row.Clock.Clock)}
 			meta := watcherMeta(n.CommandID())
 			meta.OccurredAt = now

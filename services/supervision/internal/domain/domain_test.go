@@ -156,3 +156,22 @@ func TestEmbeddedRulesParse(t *testing.T) {
 		t.Error("a policy naming unknown rules parsed")
 	}
 }
+
+// BenchmarkWatchedClockAt measures the per-clock cost of the deadline lists and the watcher, which
+// recompute every open clock's status from its facts as of the day asked.
+func BenchmarkWatchedClockAt(b *testing.B) {
+	_, e, err := EmbeddedPolicy()
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, _ := e.Due(deadline.Request{Rule: "denunciation.resolve", Base: d("2026-01-05")})
+	w := StartClock(e, &commonv1.LegalClock{CaseId: "c", Clock: "resolution", RuleId: "denunciation.resolve", StartedOn: DateProto(d("2026-01-05")), DueOn: DateProto(res.Due)})
+	w = w.Apply(e, ClockFact{Kind: FactSuspended, On: d("2026-01-26")}, nil)
+	w = w.Apply(e, ClockFact{Kind: FactResumed, On: d("2026-02-05")}, &commonv1.LegalClock{})
+	asOf := d("2026-03-04")
+	for b.Loop() {
+		if st := w.At(e, asOf); st.DaysOverdue != 9 {
+			b.Fatal(st)
+		}
+	}
+}

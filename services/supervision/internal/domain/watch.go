@@ -2,6 +2,7 @@ package domain
 
 import (
 	"regexp"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -67,16 +68,24 @@ func DeadlineAggregateID(caseID, clock string) string {
 	return id
 }
 
+// NoticeKey names a notice of a clock: "missed:2026-03-02".
+func NoticeKey(k NoticeKind, due calendar.Date) string {
+	if k == Missed {
+		return "missed:" + due.String()
+	}
+	return "approaching:" + due.String()
+}
+
+// Key is the notice's NoticeKey.
+func (n Notice) Key() string { return NoticeKey(n.Kind, n.Status.Due) }
+
 // CommandID is the notice's deterministic command id, e.g. "missed:<case>:<clock>:<due date>":
 // every watcher, replica or restart derives the same one, so the log's de-duplication and the
 // history check of eventstore.Execute record the notice once.
 func (n Notice) CommandID() string {
-	k := "approaching"
-	if n.Kind == Missed {
-		k = "missed"
-	}
+	k, due, _ := strings.Cut(n.Key(), ":")
 	c := n.Target.Clock
-	return k + ":" + c.CaseID + ":" + c.Clock + ":" + n.Status.Due.String()
+	return k + ":" + c.CaseID + ":" + c.Clock + ":" + due
 }
 
 // Event is the notice's event.

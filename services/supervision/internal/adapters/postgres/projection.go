@@ -41,13 +41,13 @@ func (Projection) Version() int { return 1 }
 // Tables are the tables of this version.
 func (Projection) Tables() []string {
 	return []string{"petitions_v1", "case_units_v1", "visits_v1", "clocks_v1", "urgings_v1", "programmes_v1",
-		"recommendations_v1", "followups_v1", "hotspots_v1", "hotspot_cases_v1"}
+		"recommendations_v1", "followups_v1", "hotspots_v1", "hotspot_cases_v1", "notices_v1"}
 }
 
 // AggregateTypes are the aggregates the projection reads.
 func (Projection) AggregateTypes() []string {
 	return []string{domain.AggregatePetition, domain.AggregateCase, domain.AggregateSession, domain.AggregateFollowUp,
-		domain.AggregateUrging, domain.AggregateProgramme, domain.AggregateHotSpot}
+		domain.AggregateUrging, domain.AggregateProgramme, domain.AggregateHotSpot, domain.AggregateDeadline}
 }
 
 // Setup creates the tables.
@@ -180,7 +180,13 @@ CREATE TABLE hotspot_cases_v1 (
 	case_id     text NOT NULL,
 	PRIMARY KEY (hot_spot_id, case_id)
 );
-CREATE INDEX hotspot_cases_v1_case ON hotspot_cases_v1 (case_id);`)
+CREATE INDEX hotspot_cases_v1_case ON hotspot_cases_v1 (case_id);
+CREATE TABLE notices_v1 (
+	case_id text NOT NULL,
+	clock   text NOT NULL,
+	notice  text NOT NULL, -- "approaching:<due date>" or "missed:<due date>"
+	PRIMARY KEY (case_id, clock, notice)
+);`)
 	return err
 }
 
@@ -333,6 +339,12 @@ func applySupervision(tx *projection.Tx, m proto.Message) {
 	case *supervisionv1.ProgrammeClosed:
 		tx.Queue(`UPDATE programmes_v1 SET closed_on = $2, report_on_time = $3 WHERE programme_id = $1`,
 			e.GetProgrammeId(), sqlDate(domain.DateFromProto(e.GetClosedOn())), e.GetReportOnTime())
+	case *supervisionv1.DeadlineApproaching:
+		tx.Queue(`INSERT INTO notices_v1 (case_id, clock, notice) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			e.GetCaseId(), e.GetClock(), domain.NoticeKey(domain.Approaching, domain.DateFromProto(e.GetDueOn())))
+	case *supervisionv1.DeadlineMissed:
+		tx.Queue(`INSERT INTO notices_v1 (case_id, clock, notice) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			e.GetCaseId(), e.GetClock(), domain.NoticeKey(domain.Missed, domain.DateFromProto(e.GetDueOn())))
 	case *supervisionv1.HotSpotRegistered:
 		on := sqlDate(domain.DateFromProto(e.GetRegisteredOn()))
 		tx.Queue(`INSERT INTO hotspots_v1 (hot_spot_id, unit_code, title, leader_subject, status, registered_on, updated_on, rule_ids)

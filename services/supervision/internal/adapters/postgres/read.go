@@ -76,7 +76,8 @@ func (r *Read) OpenClocks(ctx context.Context, f app.ClockFilter) ([]app.ClockRo
 	rows, err := r.db.Query(ctx, `
 SELECT k.case_id, k.clock, k.rule_id, k.basis, k.unit_code, k.started_on, k.recorded_due_on, k.conditions, k.facts, k.derivation,
 	coalesce(p.handler_subject, ''), coalesce(p.assignee_unit_code, ''), coalesce(p.kind, 0),
-	(SELECT count(*) FROM urgings_v1 u WHERE u.case_id = k.case_id)
+	(SELECT count(*) FROM urgings_v1 u WHERE u.case_id = k.case_id),
+	coalesce((SELECT array_agg(n.notice) FROM notices_v1 n WHERE n.case_id = k.case_id AND n.clock = k.clock), '{}')
 FROM clocks_v1 k LEFT JOIN petitions_v1 p ON p.petition_id = k.case_id`+w.sql()+`
 ORDER BY k.case_id, k.clock`, w.args...)
 	if err != nil {
@@ -98,7 +99,7 @@ ORDER BY k.case_id, k.clock`, w.args...)
 			handler, asg string
 		)
 		if err := rows.Scan(&clock.CaseID, &clock.Clock, &clock.RuleID, &clock.Basis, &clock.Unit, &started, &due, &conds, &facts,
-			&derivation, &handler, &asg, &kind, &urgings); err != nil {
+			&derivation, &handler, &asg, &kind, &urgings, &row.Noticed); err != nil {
 			return nil, err
 		}
 		clock.StartedOn, clock.RecordedDue, clock.Derivation = civil(&started), civil(due), derivation
