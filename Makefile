@@ -56,5 +56,6 @@ unit: ## unit, integration and end-to-end tests (real NATS and PostgreSQL)
 build: ## build every module
 	go build $(PKGS)
 
-bench: ## benchmarks against the raw engines in the same run; figures go to docs/benchmarks.md
-	go run ./cmd/civicase bench $(ARGS)
+bench: ## benchmarks against the raw engines in the same run (load tool + Go benchmarks); see docs/benchmarks.md
+	go run ./cmd/civicase bench $(ARGS) | tee var/bench.md
+	CIVICASE_BENCH_EVENTS=$${CIVICASE_BENCH_EVENTS:-100000} go test -run '^$$' -bench . -benchtime 1x ./pkg/projection/ | tee -a var/bench.md
