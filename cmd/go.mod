@@ -77,6 +77,7 @@ require (
 require (
 	github.com/civicase/civicase/services/intake v0.0.0
 	github.com/civicase/civicase/services/routing v0.0.0
+	github.com/civicase/civicase/services/supervision v0.0.0
 	github.com/compose-spec/compose-go/v2 v2.16.2 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/spf13/cobra v1.10.2 // indirect
@@ -92,3 +93,5 @@ replace github.com/civicase/civicase/services/intake => ../services/intake
 replace github.com/civicase/civicase/services/routing => ../services/routing
 
 replace github.com/civicase/civicase/services/audit => ../services/audit
+
+replace github.com/civicase/civicase/services/supervision => ../services/supervision

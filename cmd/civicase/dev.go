@@ -16,6 +16,7 @@ import (
 	"github.com/civicase/civicase/services/audit"
 	"github.com/civicase/civicase/services/intake"
 	"github.com/civicase/civicase/services/routing"
+	"github.com/civicase/civicase/services/supervision"
 )
 
 // services are what the dev stack runs, with their default ports (the standalone binaries use the
@@ -24,6 +25,7 @@ func services(dir string) []devstack.Service {
 	return []devstack.Service{
 		{Name: "intake", Port: 7101, Build: intake.New},
 		{Name: "routing", Port: 7102, Build: routing.New},
+		{Name: "supervision", Port: 7103, Build: supervision.New},
 		{Name: "audit", Port: 7105, Build: audit.NewWith(audit.Options{KeyDir: filepath.Join(dir, "audit"), GenerateKey: true, CheckpointInterval: 10 * time.Second})},
 	}
 }
