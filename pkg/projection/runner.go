@@ -569,7 +569,8 @@ func (r *Runner) apply(ctx context.Context, tx *Tx, c eventstore.Commit) (err er
 		var span trace.Span
 		ctx, span = tracer.Start(telemetry.ContextWithRemote(ctx, tc), "project "+r.p.Name(),
 			trace.WithSpanKind(trace.SpanKindConsumer),
-			trace.WithAttributes(attribute.String("civicase.projection", r.p.Name()), attribute.Int64("civicase.seq", int64(c.Seq))))
+			trace.WithAttributes(attribute.String("civicase.service", r.cfg.Schema), attribute.String("civicase.projection", r.p.Name()),
+				attribute.Int64("civicase.seq", int64(c.Seq))))
 		defer func() {
 			if err != nil {
 				span.SetStatus(codes.Error, "apply failed")
