@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	"cloud.google.com/go/civil"
 
@@ -27,7 +28,7 @@ type Units interface {
 
 // SumsSource reads the sums of the facts.
 type SumsSource interface {
-	Sums(ctx context.Context, units []string, from, to calendar.Date) (postgres.Snapshot, error)
+	Sums(ctx context.Context, units, metrics []string, from, to calendar.Date) (postgres.Snapshot, error)
 	Monthly(ctx context.Context, units, metrics []string, from, to calendar.Date) (map[calendar.Date]int64, error)
 }
 
@@ -50,7 +51,10 @@ type Deps struct {
 }
 
 // App is the reporting service's use cases.
-type App struct{ Deps }
+type App struct {
+	Deps
+	baseMetrics sync.Map // form key → []string: the base metrics its columns read
+}
 
 // New returns the use cases.
 func New(d Deps) *App {
@@ -60,7 +64,7 @@ func New(d Deps) *App {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	return &App{d}
+	return &App{Deps: d}
 }
 
 // Reasons of the app's errors.

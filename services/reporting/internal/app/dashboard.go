@@ -20,16 +20,16 @@ var statusCounts = []struct {
 	status reportingv1.CaseStatus
 	count  func(s domain.Sums, k string) int64
 }{
-	{reportingv1.CaseStatus_CASE_STATUS_RECEIVED, func(s domain.Sums, k string) int64 { return s[domain.M(domain.XLDIn, k)].During }},
-	{reportingv1.CaseStatus_CASE_STATUS_PROCESSED, func(s domain.Sums, k string) int64 { return s[domain.M(domain.XLDOut, k)].During }},
+	{reportingv1.CaseStatus_CASE_STATUS_RECEIVED, func(s domain.Sums, k string) int64 { return s.Get(domain.M(domain.XLDIn, k)).During }},
+	{reportingv1.CaseStatus_CASE_STATUS_PROCESSED, func(s domain.Sums, k string) int64 { return s.Get(domain.M(domain.XLDOut, k)).During }},
 	{reportingv1.CaseStatus_CASE_STATUS_AWAITING_PROCESSING, func(s domain.Sums, k string) int64 {
-		in, out := s[domain.M(domain.XLDIn, k)], s[domain.M(domain.XLDOut, k)]
+		in, out := s.Get(domain.M(domain.XLDIn, k)), s.Get(domain.M(domain.XLDOut, k))
 		return in.Before + in.During - out.Before - out.During
 	}},
-	{reportingv1.CaseStatus_CASE_STATUS_ACCEPTED, func(s domain.Sums, k string) int64 { return s[domain.M(domain.ResIn, k)].During }},
-	{reportingv1.CaseStatus_CASE_STATUS_RESOLVED, func(s domain.Sums, k string) int64 { return s[domain.M(domain.ResOut, k)].During }},
+	{reportingv1.CaseStatus_CASE_STATUS_ACCEPTED, func(s domain.Sums, k string) int64 { return s.Get(domain.M(domain.ResIn, k)).During }},
+	{reportingv1.CaseStatus_CASE_STATUS_RESOLVED, func(s domain.Sums, k string) int64 { return s.Get(domain.M(domain.ResOut, k)).During }},
 	{reportingv1.CaseStatus_CASE_STATUS_BEING_RESOLVED, func(s domain.Sums, k string) int64 {
-		in, out := s[domain.M(domain.ResIn, k)], s[domain.M(domain.ResOut, k)]
+		in, out := s.Get(domain.M(domain.ResIn, k)), s.Get(domain.M(domain.ResOut, k))
 		return in.Before + in.During - out.Before - out.During
 	}},
 }
@@ -44,7 +44,13 @@ func (a *App) CountCases(ctx context.Context, req *reportingv1.CountCasesRequest
 	if err != nil {
 		return nil, err
 	}
-	sums, _, err := a.rowSums(ctx, rows, p)
+	var metrics []string
+	for _, k := range domain.Classes {
+		for _, m := range []string{domain.XLDIn, domain.XLDOut, domain.ResIn, domain.ResOut} {
+			metrics = append(metrics, domain.M(m, string(k)))
+		}
+	}
+	sums, _, err := a.rowSums(ctx, rows, p, metrics)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +77,11 @@ func (a *App) OnTimeRate(ctx context.Context, req *reportingv1.OnTimeRateRequest
 	if err != nil {
 		return nil, err
 	}
-	sums, _, err := a.rowSums(ctx, rows, p)
+	var metrics []string
+	for _, k := range []domain.Class{domain.Complaint, domain.Denunciation} {
+		metrics = append(metrics, domain.M(domain.ResOnTime, string(k)), domain.M(domain.ResLate, string(k)))
+	}
+	sums, _, err := a.rowSums(ctx, rows, p, metrics)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +89,7 @@ func (a *App) OnTimeRate(ctx context.Context, req *reportingv1.OnTimeRateRequest
 	total := &reportingv1.OnTimeRate{}
 	for _, k := range []domain.Class{domain.Complaint, domain.Denunciation} {
 		r := &reportingv1.OnTimeRate{Kind: classProto[k],
-			OnTime: sums[0][domain.M(domain.ResOnTime, string(k))].During, Late: sums[0][domain.M(domain.ResLate, string(k))].During}
+			OnTime: sums[0].Get(domain.M(domain.ResOnTime, string(k))).During, Late: sums[0].Get(domain.M(domain.ResLate, string(k))).During}
 		total.OnTime += r.OnTime
 		total.Late += r.Late
 		out.Rates = append(out.Rates, rate(r))

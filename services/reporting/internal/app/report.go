@@ -46,15 +46,12 @@ func (a *App) rows(ctx context.Context, unit string, p period.Range, mode report
 }
 
 // rowSums reads the facts and adds them up per row.
-func (a *App) rowSums(ctx context.Context, rows domain.Rows, p period.Range) ([]domain.Sums, uint64, error) {
-	snap, err := a.Sums.Sums(ctx, rows.Codes(), CalOf(p.From), CalOf(p.To))
+func (a *App) rowSums(ctx context.Context, rows domain.Rows, p period.Range, metrics []string) ([]domain.Sums, uint64, error) {
+	snap, err := a.Sums.Sums(ctx, rows.Codes(), metrics, CalOf(p.From), CalOf(p.To))
 	if err != nil {
 		return nil, 0, err
 	}
 	out := make([]domain.Sums, len(rows.Units))
-	for i := range out {
-		out[i] = domain.Sums{}
-	}
 	for code, s := range snap.ByUnit {
 		if i, ok := rows.Of[code]; ok {
 			out[i].Add(s)
@@ -77,7 +74,7 @@ func (a *App) GenerateReport(ctx context.Context, spec *reportingv1.ReportSpec) 
 	if err != nil {
 		return nil, err
 	}
-	sums, seq, err := a.rowSums(ctx, rows, p)
+	sums, seq, err := a.rowSums(ctx, rows, p, a.formBaseMetrics(f))
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +122,16 @@ func (a *App) GenerateReport(ctx context.Context, spec *reportingv1.ReportSpec) 
 	}
 	top := rows.Units[0]
 	return &Generated{Report: r, Unit: top, Mode: spec.GetRows(), ZeroUntilSource: zero}, nil
+}
+
+// formBaseMetrics are the base metrics a form's columns read.
+func (a *App) formBaseMetrics(f *forms.Form) []string {
+	if m, ok := a.baseMetrics.Load(f.Key()); ok {
+		return m.([]string)
+	}
+	m := domain.BaseMetrics(f.Metrics())
+	a.baseMetrics.Store(f.Key(), m)
+	return m
 }
 
 // form picks the form version: the one asked for, or the one in force on the period's last day.

@@ -9,14 +9,37 @@ type Window struct {
 	During int64
 }
 
-// Sums are a report row's windows by base metric; a missing metric is zero.
-type Sums map[string]Window
+// Sums are a report row's windows by base metric; a missing metric is zero. The zero value is
+// empty and ready to use.
+type Sums struct {
+	w     map[string]Window
+	trace map[string]bool // set when tracing which base metrics a definition reads
+}
 
-func (s Sums) before(m string) int64 { return s[m].Before }
-func (s Sums) during(m string) int64 { return s[m].During }
+// Get is a base metric's window.
+func (s Sums) Get(m string) Window {
+	if s.trace != nil {
+		s.trace[m] = true
+	}
+	return s.w[m]
+}
+
+// Put adds w to a base metric's window.
+func (s *Sums) Put(m string, w Window) {
+	if s.w == nil {
+		s.w = map[string]Window{}
+	}
+	x := s.w[m]
+	x.Before += w.Before
+	x.During += w.During
+	s.w[m] = x
+}
+
+func (s Sums) before(m string) int64 { return s.Get(m).Before }
+func (s Sums) during(m string) int64 { return s.Get(m).During }
 
 // end is the sum of everything dated up to the period's last day.
-func (s Sums) end(m string) int64 { w := s[m]; return w.Before + w.During }
+func (s Sums) end(m string) int64 { w := s.Get(m); return w.Before + w.During }
 
 // open is a stock at the period's start: what came in before it minus what went out before it
 // ("kỳ trước chuyển sang").
@@ -26,13 +49,27 @@ func (s Sums) open(in, out string) int64 { return s.before(in) - s.before(out) }
 func (s Sums) due(in, out string) int64 { return s.end(in) - s.before(out) }
 
 // Add merges other's windows into s.
-func (s Sums) Add(other Sums) {
-	for m, w := range other {
-		x := s[m]
-		x.Before += w.Before
-		x.During += w.During
-		s[m] = x
+func (s *Sums) Add(other Sums) {
+	for m, w := range other.w {
+		s.Put(m, w)
 	}
+}
+
+// BaseMetrics are the base metrics the definitions of the given form metric keys read, found by
+// running them on a tracing Sums; a report reads only these.
+func BaseMetrics(keys []string) []string {
+	s := Sums{trace: map[string]bool{}}
+	for _, k := range keys {
+		if f, _, ok := Metric(k); ok {
+			f(s)
+		}
+	}
+	out := make([]string, 0, len(s.trace))
+	for m := range s.trace {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // MetricFunc computes a form metric's value for one row from its sums.

@@ -57,6 +57,7 @@ func NewFacts() *Facts { return &Facts{} }
 const (
 	TableFactsDay   = "facts_day_v1"
 	TableFactsMonth = "facts_month_v1"
+	TableFactsYear  = "facts_year_v1"
 	TableCaseState  = "case_state_v1"
 	TableProcessed  = "processed_v1"
 	TableSessions   = "sessions_v1"
@@ -70,7 +71,7 @@ func (*Facts) Version() int { return 1 }
 
 // Tables are this version's tables.
 func (*Facts) Tables() []string {
-	return []string{TableFactsDay, TableFactsMonth, TableCaseState, TableProcessed, TableSessions}
+	return []string{TableFactsDay, TableFactsMonth, TableFactsYear, TableCaseState, TableProcessed, TableSessions}
 }
 
 // AggregateTypes are the aggregates whose events count.
@@ -94,6 +95,13 @@ CREATE TABLE facts_month_v1 (
 	value  bigint NOT NULL,
 	PRIMARY KEY (unit, month, metric)
 );
+CREATE TABLE facts_year_v1 (
+	unit   text   NOT NULL,
+	metric text   NOT NULL,
+	year   date   NOT NULL, -- 1 January
+	value  bigint NOT NULL,
+	PRIMARY KEY (unit, year, metric)
+);
 CREATE TABLE case_state_v1 (
 	case_id text  PRIMARY KEY,
 	state   jsonb NOT NULL
@@ -107,7 +115,9 @@ CREATE TABLE processed_v1 (
 	processed_on date    NOT NULL,
 	PRIMARY KEY (case_id, idx)
 );
-CREATE INDEX processed_v1_by_day ON processed_v1 (processed_on) INCLUDE (received_on, unit, class);
+-- "received before F and processed on or after F" is "[received_on, processed_on) contains F-1":
+-- a stabbing query on this index returns only the petitions that straddle F.
+CREATE INDEX processed_v1_straddling ON processed_v1 USING gist (daterange(received_on, processed_on, '[)'));
 CREATE TABLE sessions_v1 (
 	session_id text    PRIMARY KEY,
 	unit       text    NOT NULL,
@@ -227,11 +237,15 @@ const upsertDay = `INSERT INTO ` + TableFactsDay + ` (unit, metric, day, value)
 SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[])
 ON CONFLICT (unit, day, metric) DO UPDATE SET value = ` + TableFactsDay + `.value + EXCLUDED.value`
 
+const upsertYear = `INSERT INTO ` + TableFactsYear + ` (unit, metric, year, value)
+SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[])
+ON CONFLICT (unit, year, metric) DO UPDATE SET value = ` + TableFactsYear + `.value + EXCLUDED.value`
+
 const upsertMonth = `INSERT INTO ` + TableFactsMonth + ` (unit, metric, month, value)
 SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[])
 ON CONFLICT (unit, month, metric) DO UPDATE SET value = ` + TableFactsMonth + `.value + EXCLUDED.value`
 
-// queueFacts adds fact deltas to the daily and monthly sums, one statement each.
+// queueFacts adds fact deltas to the daily, monthly and yearly sums, one statement each.
 func queueFacts(tx *projection.Tx, facts []domain.Fact) {
 	if len(facts) == 0 {
 		return
@@ -244,16 +258,24 @@ func queueFacts(tx *projection.Tx, facts []domain.Fact) {
 	}
 	u, m, d, v := cols(facts)
 	tx.Queue(upsertDay, u, m, d, v)
-	months := make([]domain.Fact, len(facts))
-	for i, f := range facts {
-		f.Day = MonthOf(f.Day)
-		months[i] = f
-	}
-	u, m, d, v = cols(domain.SumFacts(months))
-	if len(u) > 0 {
-		tx.Queue(upsertMonth, u, m, d, v)
+	for _, c := range []struct {
+		sql    string
+		bucket func(calendar.Date) calendar.Date
+	}{{upsertMonth, MonthOf}, {upsertYear, YearOf}} {
+		sql, bucket := c.sql, c.bucket
+		coarse := make([]domain.Fact, len(facts))
+		for i, f := range facts {
+			f.Day = bucket(f.Day)
+			coarse[i] = f
+		}
+		if u, m, d, v := cols(domain.SumFacts(coarse)); len(u) > 0 {
+			tx.Queue(sql, u, m, d, v)
+		}
 	}
 }
+
+// YearOf is 1 January of d's year.
+func YearOf(d calendar.Date) calendar.Date { return calendar.Date{Year: d.Year, Month: 1, Day: 1} }
 
 // MonthOf is the first day of d's month.
 func MonthOf(d calendar.Date) calendar.Date {

@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,50 +25,72 @@ type Snapshot struct {
 	Seq uint64
 }
 
-// stockPatterns select the base metrics whose sums before a period are needed (domain.IsStock).
-var stockPatterns = []string{"xld.in.%", "xld.out.%", "res.in.%", "res.out.%", "res.in_repeat.%", "res.out_repeat.%",
-	"exe.due.%", "exe.done.%", "exe.due_rem.%", "exe.done_rem.%"}
-
-// sumsSQL reads, per unit and metric, the sum before the period (stocks only: whole months from
-// the monthly table, the days of the start's month from the daily one) and the sum within it
-// (the period's whole months from the monthly table, its partial months from the daily one).
+// sumsSQL reads, per unit and metric, the sum before the period ($b: stocks only) and the sum
+// within it ($a), each from the coarsest table that covers a span exactly: before the period,
+// whole years before the start's year from facts_year_v1, the months of that year before the
+// start's month from facts_month_v1, the days of that month before the start from facts_day_v1;
+// within it, the whole months from facts_month_v1 and the days at either edge from facts_day_v1.
+// So a report reads a few hundred rows per unit and metric whatever the number of cases.
 const sumsSQL = `
 SELECT unit, metric, sum(b)::bigint, sum(d)::bigint FROM (
-	SELECT unit, metric, value AS b, 0 AS d FROM facts_month_v1
-		WHERE unit = ANY($1) AND month < $2 AND metric LIKE ANY($6)
+	SELECT unit, metric, value AS b, 0 AS d FROM facts_year_v1
+		WHERE unit = ANY($1) AND metric = ANY($2) AND year < $4
+	UNION ALL
+	SELECT unit, metric, value, 0 FROM facts_month_v1
+		WHERE unit = ANY($1) AND metric = ANY($2) AND month >= $4 AND month < $5
 	UNION ALL
 	SELECT unit, metric, value, 0 FROM facts_day_v1
-		WHERE unit = ANY($1) AND day >= $2 AND day < $3 AND metric LIKE ANY($6)
+		WHERE unit = ANY($1) AND metric = ANY($2) AND day >= $5 AND day < $6
 	UNION ALL
 	SELECT unit, metric, 0, value FROM facts_month_v1
-		WHERE unit = ANY($1) AND month >= $4 AND month < $5
+		WHERE unit = ANY($1) AND metric = ANY($3) AND month >= $7 AND month < $8
 	UNION ALL
 	SELECT unit, metric, 0, value FROM facts_day_v1
-		WHERE unit = ANY($1) AND day >= $3 AND day <= $7 AND NOT (day >= $4 AND day < $5)
+		WHERE unit = ANY($1) AND metric = ANY($3) AND day >= $6 AND day < $7 AND day <= $9
+	UNION ALL
+	SELECT unit, metric, 0, value FROM facts_day_v1
+		WHERE unit = ANY($1) AND metric = ANY($3) AND day >= greatest($8, $6) AND day <= $9
 ) x GROUP BY unit, metric`
 
-// carriedSQL counts the petitions processed in the period that were received before it.
+// carriedSQL counts the petitions processed in the period that were received before it:
+// received_on < F <= processed_on is "[received_on, processed_on) contains F-1".
 const carriedSQL = `
 SELECT unit, class, count(*) FROM processed_v1
-WHERE processed_on >= $2 AND processed_on <= $3 AND received_on < $2 AND unit = ANY($1)
+WHERE daterange(received_on, processed_on, '[)') @> ($2::date - 1) AND processed_on <= $3 AND unit = ANY($1)
 GROUP BY unit, class`
 
-// Sums reads the sums of units over [from, to] in one repeatable-read snapshot, with the
-// facts projection's checkpoint.
-func (r SumsReader) Sums(ctx context.Context, units []string, from, to calendar.Date) (Snapshot, error) {
+// Sums reads the sums of base metrics (all of them when metrics is nil) of units over
+// [from, to] in one repeatable-read snapshot, with the facts projection's checkpoint.
+func (r SumsReader) Sums(ctx context.Context, units, metrics []string, from, to calendar.Date) (Snapshot, error) {
 	snap := Snapshot{ByUnit: map[string]domain.Sums{}}
+	if metrics == nil {
+		all, err := r.metrics(ctx)
+		if err != nil {
+			return Snapshot{}, err
+		}
+		metrics = all
+	}
+	var stocks []string
+	carried := false
+	for _, m := range metrics {
+		if domain.IsStock(m) {
+			stocks = append(stocks, m)
+		}
+		carried = carried || strings.HasPrefix(m, domain.XLDOutCarried+".")
+	}
 	err := pgx.BeginTxFunc(ctx, r.DB, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var seq int64
 		err := tx.QueryRow(ctx, "SELECT seq FROM projection_checkpoints WHERE name = 'facts' AND version = 1").Scan(&seq)
 		if err != nil {
-			if isUndefinedTable(err) || err == pgx.ErrNoRows {
+			if isUndefinedTable(err) || errors.Is(err, pgx.ErrNoRows) {
 				return nil // nothing projected yet
 			}
 			return err
 		}
 		snap.Seq = uint64(seq)
-		fullFrom, fullTo := fullMonths(from, to)
-		rows, err := tx.Query(ctx, sumsSQL, units, pgDate(MonthOf(from)), pgDate(from), pgDate(fullFrom), pgDate(fullTo), stockPatterns, pgDate(to))
+		ff, ft := fullMonths(from, to)
+		rows, err := tx.Query(ctx, sumsSQL, units, stocks, metrics,
+			pgDate(YearOf(from)), pgDate(MonthOf(from)), pgDate(from), pgDate(ff), pgDate(ft), pgDate(to))
 		if err != nil {
 			return err
 		}
@@ -78,7 +102,7 @@ func (r SumsReader) Sums(ctx context.Context, units []string, from, to calendar.
 			}
 			snap.add(unit, metric, domain.Window{Before: b, During: d})
 		}
-		if err := rows.Err(); err != nil {
+		if err := rows.Err(); err != nil || !carried {
 			return err
 		}
 		rows, err = tx.Query(ctx, carriedSQL, units, pgDate(from), pgDate(to))
@@ -101,13 +125,29 @@ func (r SumsReader) Sums(ctx context.Context, units []string, from, to calendar.
 	return snap, nil
 }
 
+// metrics lists every base metric stored (dashboards read them all).
+func (r SumsReader) metrics(ctx context.Context) ([]string, error) {
+	rows, err := r.DB.Query(ctx, "SELECT DISTINCT metric FROM "+TableFactsYear)
+	if err != nil {
+		if isUndefinedTable(err) {
+			return []string{}, nil
+		}
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range domain.Classes {
+		out = append(out, domain.M(domain.XLDOutCarried, string(c)))
+	}
+	return out, nil
+}
+
 func (s *Snapshot) add(unit, metric string, w domain.Window) {
 	u := s.ByUnit[unit]
-	if u == nil {
-		u = domain.Sums{}
-		s.ByUnit[unit] = u
-	}
-	u.Add(domain.Sums{metric: w})
+	u.Put(metric, w)
+	s.ByUnit[unit] = u
 }
 
 // fullMonths is the span [fullFrom, fullTo) of the whole calendar months within [from, to]; it
