@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -12,17 +13,30 @@ import (
 
 func benchCmd() *cobra.Command {
 	var cfg bench.Config
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench [scenario...]",
 		Short: "measure civicase against the raw engines in the same run (scenarios: " + strings.Join(bench.Scenarios(), ", ") + ")",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg.Out = os.Stdout
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			return bench.Run(cmd.Context(), cfg, args)
 		},
 	}
 	cmd.Flags().DurationVar(&cfg.Duration, "duration", 5*time.Second, "how long each throughput measurement runs")
 	cmd.Flags().IntSliceVar(&cfg.Subjects, "subjects", []int{100_000, 1_000_000}, "distinct aggregates for the memory scenario")
 	cmd.Flags().StringVar(&cfg.Dir, "dir", "", "scratch directory (default: a temporary directory)")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (client and embedded servers) to this file")
 	return cmd
 }
 
