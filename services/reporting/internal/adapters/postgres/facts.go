@@ -25,6 +25,7 @@ import (
 	"github.com/civicase/civicase/pkg/eventstore"
 	"github.com/civicase/civicase/pkg/projection"
 	intakev1 "github.com/civicase/civicase/proto/gen/civicase/intake/v1"
+	routingv1 "github.com/civicase/civicase/proto/gen/civicase/routing/v1"
 	"github.com/civicase/civicase/services/reporting/internal/domain"
 )
 
@@ -177,13 +178,18 @@ func (p *Facts) Apply(ctx context.Context, tx *projection.Tx, c eventstore.Commi
 	return nil
 }
 
-// counts tells whether an event changes a case's facts.
+// counts tells whether an event can change a case's facts (domain.CaseState.Apply): the others
+// (verification, dialogue, legal clocks, assignments, repeats recorded on the original) cost no
+// read or write of the case's state.
 func counts(m proto.Message) bool {
 	switch m.(type) {
-	case *intakev1.PetitionRegistered:
+	case *intakev1.PetitionRegistered, *routingv1.PetitionClassified, *routingv1.CaseAccepted, *routingv1.PetitionGuided,
+		*routingv1.PetitionForwarded, *routingv1.PetitionReturned, *routingv1.PetitionFiledAway, *routingv1.ReplyReceived,
+		*routingv1.ComplaintDecisionIssued, *routingv1.DenunciationConcluded, *routingv1.DecisionExecuted,
+		*routingv1.ConclusionActedOn, *routingv1.PetitionWithdrawn, *routingv1.CaseTerminated:
 		return true
 	}
-	return m.ProtoReflect().Descriptor().ParentFile().Package() == "civicase.routing.v1"
+	return false
 }
 
 func (p *Facts) load(ctx context.Context, tx *projection.Tx, id string, fresh bool) (*domain.CaseState, error) {

@@ -31,26 +31,30 @@ type Snapshot struct {
 // start's month from facts_month_v1, the days of that month before the start from facts_day_v1;
 // within it, the whole months from facts_month_v1 and the days at either edge from facts_day_v1.
 // So a report reads a few hundred rows per unit and metric whatever the number of cases.
+//
+// The units are joined laterally so that each is read by a range scan of its own rows in the
+// primary keys (unit first), never by a scan of the whole table, however many units a province has.
 const sumsSQL = `
-SELECT unit, metric, sum(b)::bigint, sum(d)::bigint FROM (
-	SELECT unit, metric, value AS b, 0 AS d FROM facts_year_v1
-		WHERE unit = ANY($1) AND metric = ANY($2) AND year < $4
+SELECT u.unit, x.metric, sum(x.b)::bigint, sum(x.d)::bigint
+FROM unnest($1::text[]) AS u(unit) CROSS JOIN LATERAL (
+	SELECT metric, value AS b, 0::bigint AS d FROM facts_year_v1
+		WHERE unit = u.unit AND year < $4 AND metric = ANY($2)
 	UNION ALL
-	SELECT unit, metric, value, 0 FROM facts_month_v1
-		WHERE unit = ANY($1) AND metric = ANY($2) AND month >= $4 AND month < $5
+	SELECT metric, value, 0 FROM facts_month_v1
+		WHERE unit = u.unit AND month >= $4 AND month < $5 AND metric = ANY($2)
 	UNION ALL
-	SELECT unit, metric, value, 0 FROM facts_day_v1
-		WHERE unit = ANY($1) AND metric = ANY($2) AND day >= $5 AND day < $6
+	SELECT metric, value, 0 FROM facts_day_v1
+		WHERE unit = u.unit AND day >= $5 AND day < $6 AND metric = ANY($2)
 	UNION ALL
-	SELECT unit, metric, 0, value FROM facts_month_v1
-		WHERE unit = ANY($1) AND metric = ANY($3) AND month >= $7 AND month < $8
+	SELECT metric, 0, value FROM facts_month_v1
+		WHERE unit = u.unit AND month >= $7 AND month < $8 AND metric = ANY($3)
 	UNION ALL
-	SELECT unit, metric, 0, value FROM facts_day_v1
-		WHERE unit = ANY($1) AND metric = ANY($3) AND day >= $6 AND day < $7 AND day <= $9
+	SELECT metric, 0, value FROM facts_day_v1
+		WHERE unit = u.unit AND day >= $6 AND day < $7 AND day <= $9 AND metric = ANY($3)
 	UNION ALL
-	SELECT unit, metric, 0, value FROM facts_day_v1
-		WHERE unit = ANY($1) AND metric = ANY($3) AND day >= greatest($8, $6) AND day <= $9
-) x GROUP BY unit, metric`
+	SELECT metric, 0, value FROM facts_day_v1
+		WHERE unit = u.unit AND day >= greatest($8, $6) AND day <= $9 AND metric = ANY($3)
+) x GROUP BY u.unit, x.metric`
 
 // carriedSQL counts the petitions processed in the period that were received before it:
 // received_on < F <= processed_on is "[received_on, processed_on) contains F-1".
