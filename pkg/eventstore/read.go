@@ -44,15 +44,7 @@ func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(Commit) erro
 	if until == 0 || (opts.From.Seq > until) {
 		return nil
 	}
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: opts.Subjects, DeliverPolicy: jetstream.DeliverAllPolicy}
-	switch {
-	case opts.From.Seq > 1:
-		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, opts.From.Seq
-	case !opts.From.Time.IsZero():
-		t := opts.From.Time
-		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &t
-	}
-	cons, err := stream.OrderedConsumer(ctx, cfg)
+	cons, err := stream.OrderedConsumer(ctx, orderedConfig(opts))
 	if err != nil {
 		return err
 	}
@@ -115,15 +107,7 @@ func (s *Store) Follow(ctx context.Context, opts ReadOptions, fn func(Commit) er
 	if err != nil {
 		return err
 	}
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: opts.Subjects, DeliverPolicy: jetstream.DeliverAllPolicy}
-	switch {
-	case opts.From.Seq > 1:
-		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, opts.From.Seq
-	case !opts.From.Time.IsZero():
-		t := opts.From.Time
-		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &t
-	}
-	cons, err := stream.OrderedConsumer(ctx, cfg)
+	cons, err := stream.OrderedConsumer(ctx, orderedConfig(opts))
 	if err != nil {
 		return err
 	}
@@ -150,4 +134,34 @@ func (s *Store) Follow(ctx context.Context, opts ReadOptions, fn func(Commit) er
 			return err
 		}
 	}
+}
+
+// LastSeqOf is the stream sequence of the last message on a subject (wildcards allowed), 0 if there
+// is none: one direct get, so a cache keyed on it (the unit registry) costs one round trip to check.
+func (s *Store) LastSeqOf(ctx context.Context, subject string) (uint64, error) {
+	stream, err := s.js.Stream(ctx, s.stream)
+	if err != nil {
+		return 0, err
+	}
+	m, err := stream.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return m.Sequence, nil
+}
+
+// orderedConfig is the ordered consumer that starts where opts.From says and reads opts.Subjects.
+func orderedConfig(opts ReadOptions) jetstream.OrderedConsumerConfig {
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: opts.Subjects, DeliverPolicy: jetstream.DeliverAllPolicy}
+	switch {
+	case opts.From.Seq > 1:
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, opts.From.Seq
+	case !opts.From.Time.IsZero():
+		t := opts.From.Time
+		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &t
+	}
+	return cfg
 }
