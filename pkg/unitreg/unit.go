@@ -13,9 +13,9 @@ package unitreg
 
 import (
 	"slices"
-	"time"
 
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	unitv1 "github.com/civicase/civicase/proto/gen/civicase/unit/v1"
 )
@@ -106,22 +106,11 @@ type Period struct {
 	From, To calendar.Date
 }
 
-// DateFromProto reads a civil date without normalising it: a nil date gives the zero Date and an
-// impossible one (2025-02-30) gives a Date whose IsValid is false, so validation can say so.
-func DateFromProto(c *commonv1.CivilDate) calendar.Date {
-	if c == nil {
-		return calendar.Date{}
-	}
-	return calendar.Date{Year: int(c.GetYear()), Month: time.Month(c.GetMonth()), Day: int(c.GetDay())}
-}
+// DateFromProto is calendarpb.FromProto, kept for the callers that knew it here.
+func DateFromProto(c *commonv1.CivilDate) calendar.Date { return calendarpb.FromProto(c) }
 
-// DateProto is the wire form of a civil date; the zero Date gives nil (unset).
-func DateProto(d calendar.Date) *commonv1.CivilDate {
-	if d.IsZero() {
-		return nil
-	}
-	return &commonv1.CivilDate{Year: int32(d.Year), Month: int32(d.Month), Day: int32(d.Day)}
-}
+// DateProto is calendarpb.ToProto, kept for the callers that knew it here.
+func DateProto(d calendar.Date) *commonv1.CivilDate { return calendarpb.ToProto(d) }
 
 // parentSpan is a parent from a date until the next span.
 type parentSpan struct {

@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/eventstore"
 	routingv1 "github.com/civicase/civicase/proto/gen/civicase/routing/v1"
 	"github.com/civicase/civicase/services/routing/internal/domain"
@@ -36,7 +37,7 @@ func render(c *domain.Case, h eventstore.History, msgs []proto.Message) *routing
 		Kind:              c.Kind,
 		Field:             c.Field,
 		Status:            c.Status,
-		ReceivedOn:        domain.DateProto(c.Petition.ReceivedOn),
+		ReceivedOn:        calendarpb.ToProto(c.Petition.ReceivedOn),
 		ComplaintInstance: c.Instance,
 		AssigneeUnitCode:  c.Assignee,
 		OpenClocks:        c.OpenClocks(),
@@ -52,7 +53,7 @@ func render(c *domain.Case, h eventstore.History, msgs []proto.Message) *routing
 		out.Timeline = append(out.Timeline, &routingv1.TimelineEntry{
 			Version:      env.GetAggregateVersion(),
 			EventType:    env.GetEventType(),
-			On:           domain.DateProto(on),
+			On:           calendarpb.ToProto(on),
 			RecordedAt:   env.GetRecordedAt(),
 			Summary:      summary,
 			ActorSubject: env.GetActor().GetSubject(),

@@ -7,6 +7,7 @@ import (
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/auth"
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/eventstore"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	routingv1 "github.com/civicase/civicase/proto/gen/civicase/routing/v1"
@@ -85,20 +86,20 @@ func (h WatchRoutedCasesHandler) routed(ctx context.Context, c eventstore.Commit
 			if e.GetUnitCode() != unit {
 				continue
 			}
-			rc.Kind, rc.RoutedOn, rc.FromUnit = e.GetKind(), domain.DateFromProto(e.GetAcceptedOn()), e.GetUnitCode()
+			rc.Kind, rc.RoutedOn, rc.FromUnit = e.GetKind(), calendarpb.FromProto(e.GetAcceptedOn()), e.GetUnitCode()
 			return rc, true, nil
 		case *routingv1.PetitionForwarded:
 			if e.GetToUnitCode() != unit {
 				continue
 			}
-			rc.RoutedOn, rc.FromUnit = domain.DateFromProto(e.GetForwardedOn()), e.GetFromUnitCode()
+			rc.RoutedOn, rc.FromUnit = calendarpb.FromProto(e.GetForwardedOn()), e.GetFromUnitCode()
 			rc.Kind = classified.GetKind() // forwarding is a processing decision: classified in the same commit
 			return rc, true, nil
 		case *routingv1.CaseAssigned:
 			if e.GetAssigneeUnitCode() != unit {
 				continue
 			}
-			rc.RoutedOn = domain.DateFromProto(e.GetAssignedOn())
+			rc.RoutedOn = calendarpb.FromProto(e.GetAssignedOn())
 			// The kind and the assigning unit are the case's as it stood before this commit.
 			before, err := h.caseBefore(ctx, c.Aggregate.ID, c.Events[0].Version())
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/deadline"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	routingv1 "github.com/civicase/civicase/proto/gen/civicase/routing/v1"
@@ -70,7 +71,7 @@ func NewCase(eng *deadline.Engine, p Petition) (*Case, error) {
 	}
 	rule, on, unit := rulePetitionProcess, p.ReceivedOn, p.Unit
 	if pc := p.ProcessingClock; pc != nil {
-		rule, on = pc.GetRuleId(), DateFromProto(pc.GetStartedOn())
+		rule, on = pc.GetRuleId(), calendarpb.FromProto(pc.GetStartedOn())
 		if pc.GetUnitCode() != "" {
 			unit = pc.GetUnitCode()
 		}
@@ -249,7 +250,7 @@ func (c *Case) Apply(ev proto.Message) error {
 		c.Withdrawn = true
 	case *commonv1.LegalClockStarted:
 		k := e.GetClock()
-		l, err := startClock(c.eng, k.GetClock(), k.GetRuleId(), k.GetUnitCode(), DateFromProto(k.GetStartedOn()), c.conditionsFor(k.GetClock()))
+		l, err := startClock(c.eng, k.GetClock(), k.GetRuleId(), k.GetUnitCode(), calendarpb.FromProto(k.GetStartedOn()), c.conditionsFor(k.GetClock()))
 		if err != nil {
 			return c.corrupt(err)
 		}
@@ -257,11 +258,11 @@ func (c *Case) Apply(ev proto.Message) error {
 	case *commonv1.LegalClockExtended:
 		return c.applyClock(e.GetClock().GetClock(), deadline.Extend(c.LastOn, int(e.GetDays()), extensionRef(e.GetExtensionNumber())))
 	case *commonv1.LegalClockPaused:
-		return c.applyClock(e.GetClock(), deadline.Suspend(DateFromProto(e.GetPausedOn())))
+		return c.applyClock(e.GetClock(), deadline.Suspend(calendarpb.FromProto(e.GetPausedOn())))
 	case *commonv1.LegalClockResumed:
-		return c.applyClock(e.GetClock().GetClock(), deadline.Resume(DateFromProto(e.GetResumedOn())))
+		return c.applyClock(e.GetClock().GetClock(), deadline.Resume(calendarpb.FromProto(e.GetResumedOn())))
 	case *commonv1.LegalClockStopped:
-		return c.applyClock(e.GetClock(), deadline.Stop(DateFromProto(e.GetStoppedOn())))
+		return c.applyClock(e.GetClock(), deadline.Stop(calendarpb.FromProto(e.GetStoppedOn())))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/deadline"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 )
@@ -119,8 +120,8 @@ func (l *legalClock) Proto(caseID string) *commonv1.LegalClock {
 		Clock:      l.name,
 		RuleId:     l.ruleID(),
 		Basis:      l.clock.Rule().Citation,
-		StartedOn:  DateProto(l.startedOn()),
-		DueOn:      DateProto(st.Due),
+		StartedOn:  calendarpb.ToProto(l.startedOn()),
+		DueOn:      calendarpb.ToProto(st.Due),
 		Derivation: lines,
 		UnitCode:   l.unit,
 	}
@@ -133,7 +134,7 @@ func (l *legalClock) stopEvent(caseID string, on calendar.Date) (*legalClock, *c
 		return nil, nil, err
 	}
 	st := n.clock.At(on)
-	return n, &commonv1.LegalClockStopped{CaseId: caseID, Clock: l.name, StoppedOn: DateProto(on), OnTime: !st.Late, DueOn: DateProto(st.Due)}, nil
+	return n, &commonv1.LegalClockStopped{CaseId: caseID, Clock: l.name, StoppedOn: calendarpb.ToProto(on), OnTime: !st.Late, DueOn: calendarpb.ToProto(st.Due)}, nil
 }
 
 // clockError turns a refusal of pkg/deadline into the error a client sees. The domain checks the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/deadline"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	routingv1 "github.com/civicase/civicase/proto/gen/civicase/routing/v1"
@@ -218,7 +219,7 @@ func TestComplaintLifecycle(t *testing.T) {
 	assertClock(t, c, domain.ClockResolution, "2025-04-09")
 	// Processing was due 10 working days after receipt on 2025-03-03: 2025-03-17; done on 2025-03-10.
 	stopped := find[*commonv1.LegalClockStopped](msgs)
-	if stopped == nil || stopped.GetClock() != domain.ClockProcessing || !stopped.GetOnTime() || domain.DateFromProto(stopped.GetDueOn()) != d("2025-03-17") {
+	if stopped == nil || stopped.GetClock() != domain.ClockProcessing || !stopped.GetOnTime() || calendarpb.FromProto(stopped.GetDueOn()) != d("2025-03-17") {
 		t.Fatalf("processing stop = %v", stopped)
 	}
 	c, msgs = run(t, p, accept("2025-03-10"), step("2025-03-12", verify), step("2025-03-25", dialogue), step("2025-04-10", decide))
@@ -265,7 +266,7 @@ func TestDenunciationExtensionsAndSuspension(t *testing.T) {
 	}
 	c, msgs := run(t, p, accept("2025-03-10"), step("2025-03-20", suspend), step("2025-04-01", resume))
 	assertClock(t, c, domain.ClockResolution, "2025-04-21")
-	if r := find[*commonv1.LegalClockResumed](msgs); r == nil || domain.DateFromProto(r.GetClock().GetDueOn()) != d("2025-04-21") {
+	if r := find[*commonv1.LegalClockResumed](msgs); r == nil || calendarpb.FromProto(r.GetClock().GetDueOn()) != d("2025-04-21") {
 		t.Fatalf("resumed = %v", r)
 	}
 	// The conclusion stops it and starts acting (Luật TC Đ36) and publishing (Luật TC Đ40): 7 working
@@ -320,7 +321,7 @@ func assertClock(t *testing.T, c *domain.Case, name, due string) {
 	t.Helper()
 	for _, k := range c.OpenClocks() {
 		if k.GetClock() == name {
-			if got := domain.DateFromProto(k.GetDueOn()); got != d(due) {
+			if got := calendarpb.FromProto(k.GetDueOn()); got != d(due) {
 				t.Fatalf("%s due %s, want %s; derivation:\n%v", name, got, due, k.GetDerivation())
 			}
 			if len(k.GetDerivation()) == 0 || k.GetBasis() == "" {

@@ -4,6 +4,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	intakev1 "github.com/civicase/civicase/proto/gen/civicase/intake/v1"
 )
@@ -49,7 +50,7 @@ func PetitionFromEvents(id string, events []proto.Message) (p Petition, ok bool)
 			p.Unit = e.GetUnitCode()
 			p.Kind = e.GetKind()
 			p.Field = e.GetField()
-			p.ReceivedOn = DateFromProto(e.GetReceivedOn())
+			p.ReceivedOn = calendarpb.FromProto(e.GetReceivedOn())
 			p.Anonymous = e.GetAnonymous()
 			p.DuplicateOf = e.GetDuplicateOf()
 			p.RespondentUnit = e.GetRespondentUnitCode()

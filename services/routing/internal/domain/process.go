@@ -5,6 +5,7 @@ import (
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	routingv1 "github.com/civicase/civicase/proto/gen/civicase/routing/v1"
 )
@@ -85,7 +86,7 @@ func (c *Case) Process(cmd Process, today calendar.Date, units Units) ([]proto.M
 	forwardedHere := c.Status == routingv1.CaseStatus_CASE_STATUS_FORWARDED
 	within := forwardedHere || (comp.determined && ActsFor(proc, comp.unit))
 	classified := &routingv1.PetitionClassified{
-		CaseId: id, UnitCode: proc.Code, ProcessedOn: DateProto(cmd.On), Kind: kind, Field: field,
+		CaseId: id, UnitCode: proc.Code, ProcessedOn: calendarpb.ToProto(cmd.On), Kind: kind, Field: field,
 		Eligible: true, WithinCompetence: within, CompetentUnitCode: comp.unit.Code, CompetenceBasis: comp.basis,
 		ComplaintInstance: instance, Repeat: c.Petition.Repeats > 0,
 	}
@@ -113,7 +114,7 @@ func (c *Case) Process(cmd Process, today calendar.Date, units Units) ([]proto.M
 			}
 		}
 		accepted := &routingv1.CaseAccepted{
-			CaseId: id, UnitCode: proc.Code, AcceptedOn: DateProto(cmd.On), Kind: kind, ComplaintInstance: instance,
+			CaseId: id, UnitCode: proc.Code, AcceptedOn: calendarpb.ToProto(cmd.On), Kind: kind, ComplaintInstance: instance,
 			Complex: d.GetComplex(), RemoteArea: proc.RemoteArea, RepeatOf: d.GetRepeatOf(),
 		}
 		action = append(action, accepted)
@@ -141,7 +142,7 @@ func (c *Case) Process(cmd Process, today calendar.Date, units Units) ([]proto.M
 			return nil, err
 		}
 		classified.CompetentUnitCode = orDefault(comp.unit.Code, to.Code)
-		action = append(action, &routingv1.PetitionGuided{CaseId: id, ToUnitCode: to.Code, GuidedOn: DateProto(cmd.On)})
+		action = append(action, &routingv1.PetitionGuided{CaseId: id, ToUnitCode: to.Code, GuidedOn: calendarpb.ToProto(cmd.On)})
 		stops, err := c.stopClocks(cmd.On, ClockProcessing)
 		if err != nil {
 			return nil, err
@@ -163,7 +164,7 @@ func (c *Case) Process(cmd Process, today calendar.Date, units Units) ([]proto.M
 			return nil, err
 		}
 		classified.CompetentUnitCode = orDefault(comp.unit.Code, to.Code)
-		action = append(action, &routingv1.PetitionForwarded{CaseId: id, ToUnitCode: to.Code, ForwardedOn: DateProto(cmd.On), FromUnitCode: proc.Code})
+		action = append(action, &routingv1.PetitionForwarded{CaseId: id, ToUnitCode: to.Code, ForwardedOn: calendarpb.ToProto(cmd.On), FromUnitCode: proc.Code})
 		stops, err := c.stopClocks(cmd.On, ClockProcessing)
 		if err != nil {
 			return nil, err
@@ -182,7 +183,7 @@ func (c *Case) Process(cmd Process, today calendar.Date, units Units) ([]proto.M
 		}
 		action = append(action, &commonv1.LegalClockStarted{Clock: l.Proto(id)})
 	case *routingv1.ProcessPetitionRequest_Return:
-		action = append(action, &routingv1.PetitionReturned{CaseId: id, ReturnedTo: d.GetReturnedTo(), ReturnedOn: DateProto(cmd.On), Reason: d.GetReason()})
+		action = append(action, &routingv1.PetitionReturned{CaseId: id, ReturnedTo: d.GetReturnedTo(), ReturnedOn: calendarpb.ToProto(cmd.On), Reason: d.GetReason()})
 		stops, err := c.stopClocks(cmd.On, ClockProcessing)
 		if err != nil {
 			return nil, err
@@ -193,7 +194,7 @@ func (c *Case) Process(cmd Process, today calendar.Date, units Units) ([]proto.M
 			return nil, refuse(ReasonNotAnonymous, id, fieldFileReason, "the petition was not registered as anonymous")
 		}
 		classified.Eligible = false
-		action = append(action, &routingv1.PetitionFiledAway{CaseId: id, FiledOn: DateProto(cmd.On), Reason: d.GetReason()})
+		action = append(action, &routingv1.PetitionFiledAway{CaseId: id, FiledOn: calendarpb.ToProto(cmd.On), Reason: d.GetReason()})
 		stops, err := c.stopClocks(cmd.On, ClockProcessing)
 		if err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/deadline"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	routingv1 "github.com/civicase/civicase/proto/gen/civicase/routing/v1"
@@ -39,7 +40,7 @@ const maxExtensions = 2
 // plus, for any accepted case, termination; and, at any time until the case is decided, withdrawal.
 func (c *Case) Record(s Step, today calendar.Date) ([]proto.Message, error) {
 	id := c.ID()
-	on := DateProto(s.On)
+	on := calendarpb.ToProto(s.On)
 	switch w := s.What.(type) {
 	case *routingv1.RecordStepRequest_Reply:
 		// A reply to a forwarded petition is the forwarding unit's record (01/XLD col 22): it may
@@ -274,7 +275,7 @@ func (c *Case) Assign(a Assign, today calendar.Date, units Units) ([]proto.Messa
 	if c.Assignee == a.Assignee && c.Handler == a.Handler {
 		return nil, nil
 	}
-	return []proto.Message{&routingv1.CaseAssigned{CaseId: id, AssigneeUnitCode: a.Assignee, HandlerSubject: a.Handler, AssignedOn: DateProto(a.On)}}, nil
+	return []proto.Message{&routingv1.CaseAssigned{CaseId: id, AssigneeUnitCode: a.Assignee, HandlerSubject: a.Handler, AssignedOn: calendarpb.ToProto(a.On)}}, nil
 }
 
 // open refuses anything on a closed case.
@@ -324,7 +325,7 @@ func (c *Case) extend(on calendar.Date, days int32) ([]proto.Message, error) {
 		return nil, clockError(id, "extension", err)
 	}
 	return []proto.Message{
-		&routingv1.ResolutionExtended{CaseId: id, ExtendedOn: DateProto(on), Days: days, ExtensionNumber: n},
+		&routingv1.ResolutionExtended{CaseId: id, ExtendedOn: calendarpb.ToProto(on), Days: days, ExtensionNumber: n},
 		&commonv1.LegalClockExtended{Clock: l.Proto(id), Days: days, ExtensionNumber: n},
 	}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	routingv1 "github.com/civicase/civicase/proto/gen/civicase/routing/v1"
 )
@@ -15,7 +16,7 @@ import (
 // carry codes, dates and enumerations only: free text (reasons as written) may name people, so it
 // stays in the event and out of the summary.
 func Describe(ev proto.Message) (calendar.Date, string) {
-	d := DateFromProto
+	d := calendarpb.FromProto
 	switch e := ev.(type) {
 	case *routingv1.PetitionClassified:
 		comp := "outside its competence"
@@ -140,5 +141,5 @@ func dateText(c *commonv1.CivilDate) string {
 	if c == nil {
 		return "— (paused)"
 	}
-	return DateFromProto(c).String()
+	return calendarpb.FromProto(c).String()
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/deadline"
 	supervisionv1 "github.com/civicase/civicase/proto/gen/civicase/supervision/v1"
 	"github.com/civicase/civicase/services/supervision/internal/domain"
@@ -52,7 +53,7 @@ func (a *Application) ListDueSoon(ctx context.Context, q DeadlineQuery) (Deadlin
 	return a.r.listClocks(ctx, q, func(st domain.ClockStatus) bool {
 		return st.State == deadline.Running && !st.Due.IsZero() && st.DaysOverdue == 0 && st.WorkingDaysRemaining <= q.WithinWorkingDays
 	}, func(x, y *supervisionv1.WatchedClock) bool {
-		dx, dy := domain.DateFromProto(x.GetDueOn()), domain.DateFromProto(y.GetDueOn())
+		dx, dy := calendarpb.FromProto(x.GetDueOn()), calendarpb.FromProto(y.GetDueOn())
 		if dx != dy {
 			return dx.Before(dy)
 		}
@@ -112,7 +113,7 @@ func watchedProto(row ClockRow, st domain.ClockStatus) *supervisionv1.WatchedClo
 	}
 	return &supervisionv1.WatchedClock{
 		CaseId: c.CaseID, Clock: c.Clock, RuleId: c.RuleID, Basis: c.Basis, UnitCode: c.Unit, HandlerSubject: row.Handler,
-		PetitionKind: row.Kind, StartedOn: domain.DateProto(c.StartedOn), DueOn: domain.DateProto(st.Due), State: state,
+		PetitionKind: row.Kind, StartedOn: calendarpb.ToProto(c.StartedOn), DueOn: calendarpb.ToProto(st.Due), State: state,
 		DaysOverdue: int32(st.DaysOverdue), WorkingDaysRemaining: int32(st.WorkingDaysRemaining), DaysRemaining: int32(st.DaysRemaining),
 		Derivation: st.Derivation, Urgings: int32(row.Urgings), AssigneeUnitCode: row.Assignee,
 	}

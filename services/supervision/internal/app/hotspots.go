@@ -7,6 +7,7 @@ import (
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/command"
 	"github.com/civicase/civicase/pkg/eventstore"
 	supervisionv1 "github.com/civicase/civicase/proto/gen/civicase/supervision/v1"
@@ -244,7 +245,7 @@ func candidateProto(c domain.Candidate) *supervisionv1.HotSpotCandidate {
 	for _, reason := range c.Reasons {
 		rp := &supervisionv1.HotSpotReason{RuleId: reason.Rule.ID, RuleName: reason.Rule.Name, Summary: reason.Summary, Citation: reason.Rule.Citation}
 		for _, e := range reason.Evidence {
-			rp.Evidence = append(rp.Evidence, &supervisionv1.Evidence{Kind: e.Kind, Ref: e.Ref, On: domain.DateProto(e.On), Value: int32(e.Value), Detail: e.Detail})
+			rp.Evidence = append(rp.Evidence, &supervisionv1.Evidence{Kind: e.Kind, Ref: e.Ref, On: calendarpb.ToProto(e.On), Value: int32(e.Value), Detail: e.Detail})
 		}
 		out.Reasons = append(out.Reasons, rp)
 	}

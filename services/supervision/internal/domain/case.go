@@ -4,6 +4,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/deadline"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	intakev1 "github.com/civicase/civicase/proto/gen/civicase/intake/v1"
@@ -45,7 +46,7 @@ func (c *CaseFacts) Apply(eng *deadline.Engine, msg proto.Message, extensionOn c
 		c.DuplicateOf = e.GetDuplicateOf()
 		c.ReceivingUnit, c.Unit = e.GetUnitCode(), e.GetUnitCode()
 		c.Kind, c.Field, c.Source, c.ForwardedBy = e.GetKind(), e.GetField(), e.GetSource(), e.GetForwardedBy()
-		c.ReceivedOn = DateFromProto(e.GetReceivedOn())
+		c.ReceivedOn = calendarpb.FromProto(e.GetReceivedOn())
 	case *routingv1.PetitionClassified:
 		c.Kind, c.Field = e.GetKind(), e.GetField()
 		c.OutsideCompetence = !e.GetWithinCompetence()

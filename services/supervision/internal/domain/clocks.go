@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/deadline"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 )
@@ -75,8 +76,8 @@ var conditionCandidates = [][]deadline.Condition{
 // set for which pkg/deadline gives the recorded due date. Should none agree (a calendar published
 // after the event moved a day off), the ordinary period is assumed.
 func StartClock(eng *deadline.Engine, k *commonv1.LegalClock) WatchedClock {
-	started := DateFromProto(k.GetStartedOn())
-	due := DateFromProto(k.GetDueOn())
+	started := calendarpb.FromProto(k.GetStartedOn())
+	due := calendarpb.FromProto(k.GetDueOn())
 	w := WatchedClock{
 		CaseID: k.GetCaseId(), Clock: k.GetClock(), RuleID: k.GetRuleId(), Basis: k.GetBasis(), Unit: k.GetUnitCode(),
 		StartedOn: started, RecordedDue: due, Derivation: k.GetDerivation(),
@@ -103,17 +104,17 @@ func FactOf(msg proto.Message, extensionOn calendar.Date) (caseID, clock string,
 	switch e := msg.(type) {
 	case *commonv1.LegalClockStarted:
 		k := e.GetClock()
-		return k.GetCaseId(), k.GetClock(), ClockFact{Kind: FactStarted, On: DateFromProto(k.GetStartedOn())}, k, true
+		return k.GetCaseId(), k.GetClock(), ClockFact{Kind: FactStarted, On: calendarpb.FromProto(k.GetStartedOn())}, k, true
 	case *commonv1.LegalClockPaused:
-		return e.GetCaseId(), e.GetClock(), ClockFact{Kind: FactSuspended, On: DateFromProto(e.GetPausedOn())}, nil, true
+		return e.GetCaseId(), e.GetClock(), ClockFact{Kind: FactSuspended, On: calendarpb.FromProto(e.GetPausedOn())}, nil, true
 	case *commonv1.LegalClockResumed:
 		k := e.GetClock()
-		return k.GetCaseId(), k.GetClock(), ClockFact{Kind: FactResumed, On: DateFromProto(e.GetResumedOn())}, k, true
+		return k.GetCaseId(), k.GetClock(), ClockFact{Kind: FactResumed, On: calendarpb.FromProto(e.GetResumedOn())}, k, true
 	case *commonv1.LegalClockExtended:
 		k := e.GetClock()
 		return k.GetCaseId(), k.GetClock(), ClockFact{Kind: FactExtended, On: extensionOn, Days: int(e.GetDays())}, k, true
 	case *commonv1.LegalClockStopped:
-		return e.GetCaseId(), e.GetClock(), ClockFact{Kind: FactStopped, On: DateFromProto(e.GetStoppedOn())}, nil, true
+		return e.GetCaseId(), e.GetClock(), ClockFact{Kind: FactStopped, On: calendarpb.FromProto(e.GetStoppedOn())}, nil, true
 	}
 	return "", "", ClockFact{}, nil, false
 }
@@ -132,7 +133,7 @@ func ExtensionDate(commit []proto.Message, fallback calendar.Date) calendar.Date
 		if e, ok := m.(interface {
 			GetExtendedOn() *commonv1.CivilDate
 		}); ok && e.GetExtendedOn() != nil {
-			return DateFromProto(e.GetExtendedOn())
+			return calendarpb.FromProto(e.GetExtendedOn())
 		}
 	}
 	return fallback
@@ -149,7 +150,7 @@ func (w WatchedClock) Apply(eng *deadline.Engine, f ClockFact, carried *commonv1
 	case FactSuspended:
 		w.RecordedDue = calendar.Date{}
 	case FactResumed, FactExtended:
-		w.RecordedDue, w.Derivation = DateFromProto(carried.GetDueOn()), carried.GetDerivation()
+		w.RecordedDue, w.Derivation = calendarpb.FromProto(carried.GetDueOn()), carried.GetDerivation()
 	}
 	return w
 }

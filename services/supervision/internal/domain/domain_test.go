@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/deadline"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	supervisionv1 "github.com/civicase/civicase/proto/gen/civicase/supervision/v1"
@@ -29,7 +30,7 @@ func started(t *testing.T, e *deadline.Engine, rule, on string, conds ...deadlin
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &commonv1.LegalClock{CaseId: "c", Clock: "resolution", RuleId: rule, StartedOn: DateProto(d(on)), DueOn: DateProto(res.Due), UnitCode: "U"}
+	return &commonv1.LegalClock{CaseId: "c", Clock: "resolution", RuleId: rule, StartedOn: calendarpb.ToProto(d(on)), DueOn: calendarpb.ToProto(res.Due), UnitCode: "U"}
 }
 
 // A complex first complaint accepted Mon 05/01/2026 has 45 days (Luật KN Đ28) → Thu 19/02, a Tết
@@ -38,7 +39,7 @@ func started(t *testing.T, e *deadline.Engine, rule, on string, conds ...deadlin
 func TestStartClockInfersConditionsFromTheRecordedDueDate(t *testing.T) {
 	_, e := engine(t)
 	k := started(t, e, "complaint.first.resolve", "2026-01-05", deadline.Complex)
-	if DateFromProto(k.GetDueOn()) != d("2026-02-23") {
+	if calendarpb.FromProto(k.GetDueOn()) != d("2026-02-23") {
 		t.Fatalf("due %v", k.GetDueOn())
 	}
 	w := StartClock(e, k)
@@ -75,7 +76,7 @@ func TestTwoExtensionsOfADenunciation(t *testing.T) {
 func TestRefusedFactsFallBackToTheRecordedDueDate(t *testing.T) {
 	_, e := engine(t)
 	w := StartClock(e, started(t, e, "petition.process", "2026-02-09"))
-	w = w.Apply(e, ClockFact{Kind: FactExtended, On: d("2026-02-10"), Days: 5}, &commonv1.LegalClock{DueOn: DateProto(d("2026-03-09"))})
+	w = w.Apply(e, ClockFact{Kind: FactExtended, On: d("2026-02-10"), Days: 5}, &commonv1.LegalClock{DueOn: calendarpb.ToProto(d("2026-03-09"))})
 	st := w.At(e, d("2026-03-11"))
 	if st.Due != d("2026-03-09") || st.DaysOverdue != 2 || len(st.Derivation) == 0 {
 		t.Errorf("%+v", st)
@@ -97,7 +98,7 @@ func TestDecideNoticeOncePerDueDate(t *testing.T) {
 	// Another due date of the same clock is another notice.
 	moved := ns[0]
 	moved.Status.Due = d("2026-03-05")
-	if got := DecideNotice(first, moved); len(got) != 1 || !proto.Equal(got[0].(*supervisionv1.DeadlineMissed).GetDueOn(), DateProto(d("2026-03-05"))) {
+	if got := DecideNotice(first, moved); len(got) != 1 || !proto.Equal(got[0].(*supervisionv1.DeadlineMissed).GetDueOn(), calendarpb.ToProto(d("2026-03-05"))) {
 		t.Errorf("moved due date: %v", got)
 	}
 	if DeadlineAggregateID("a.b", "send decision") != "a_b-send_decision" {
@@ -165,7 +166,7 @@ func BenchmarkWatchedClockAt(b *testing.B) {
 		b.Fatal(err)
 	}
 	res, _ := e.Due(deadline.Request{Rule: "denunciation.resolve", Base: d("2026-01-05")})
-	w := StartClock(e, &commonv1.LegalClock{CaseId: "c", Clock: "resolution", RuleId: "denunciation.resolve", StartedOn: DateProto(d("2026-01-05")), DueOn: DateProto(res.Due)})
+	w := StartClock(e, &commonv1.LegalClock{CaseId: "c", Clock: "resolution", RuleId: "denunciation.resolve", StartedOn: calendarpb.ToProto(d("2026-01-05")), DueOn: calendarpb.ToProto(res.Due)})
 	w = w.Apply(e, ClockFact{Kind: FactSuspended, On: d("2026-01-26")}, nil)
 	w = w.Apply(e, ClockFact{Kind: FactResumed, On: d("2026-02-05")}, &commonv1.LegalClock{})
 	asOf := d("2026-03-04")

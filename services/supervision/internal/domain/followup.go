@@ -5,6 +5,7 @@ import (
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/deadline"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	supervisionv1 "github.com/civicase/civicase/proto/gen/civicase/supervision/v1"
@@ -34,9 +35,9 @@ func FollowUpFrom(petitionID string, history []proto.Message) *FollowUp {
 		switch e := m.(type) {
 		case *supervisionv1.DeputyResultReceived:
 			f.DeputyRef, f.Council, f.FromUnit = e.GetDeputyRef(), e.GetCouncilUnitCode(), e.GetFromUnitCode()
-			f.ResultOn, f.InformBy = DateFromProto(e.GetReceivedOn()), DateFromProto(e.GetInformBy())
+			f.ResultOn, f.InformBy = calendarpb.FromProto(e.GetReceivedOn()), calendarpb.FromProto(e.GetInformBy())
 		case *supervisionv1.CitizenInformed:
-			f.Informed, f.InformedOn, f.OnTime = true, DateFromProto(e.GetInformedOn()), e.GetOnTime()
+			f.Informed, f.InformedOn, f.OnTime = true, calendarpb.FromProto(e.GetInformedOn()), e.GetOnTime()
 		}
 	}
 	return f
@@ -78,12 +79,12 @@ func (f *FollowUp) DecideResultReceived(eng *deadline.Engine, pol Policy, c *Cas
 	lines := derivationLines(res.Derivation)
 	return []proto.Message{
 		&supervisionv1.DeputyResultReceived{
-			PetitionId: c.ID, DeputyRef: c.ForwardedBy, CouncilUnitCode: council, ReceivedOn: DateProto(on),
-			InformBy: DateProto(res.Due), FromUnitCode: from,
+			PetitionId: c.ID, DeputyRef: c.ForwardedBy, CouncilUnitCode: council, ReceivedOn: calendarpb.ToProto(on),
+			InformBy: calendarpb.ToProto(res.Due), FromUnitCode: from,
 		},
 		&commonv1.LegalClockStarted{Clock: &commonv1.LegalClock{
-			CaseId: c.ID, Clock: ClockDeputyInform, RuleId: rule, Basis: res.Rule.Citation, StartedOn: DateProto(on),
-			DueOn: DateProto(res.Due), Derivation: lines, UnitCode: council,
+			CaseId: c.ID, Clock: ClockDeputyInform, RuleId: rule, Basis: res.Rule.Citation, StartedOn: calendarpb.ToProto(on),
+			DueOn: calendarpb.ToProto(res.Due), Derivation: lines, UnitCode: council,
 		}},
 	}, nil
 }
@@ -103,8 +104,8 @@ func (f *FollowUp) DecideInformed(on, today calendar.Date) ([]proto.Message, err
 	}
 	onTime := !on.After(f.InformBy)
 	return []proto.Message{
-		&supervisionv1.CitizenInformed{PetitionId: f.PetitionID, DeputyRef: f.DeputyRef, InformedOn: DateProto(on), OnTime: onTime},
-		&commonv1.LegalClockStopped{CaseId: f.PetitionID, Clock: ClockDeputyInform, StoppedOn: DateProto(on), OnTime: onTime, DueOn: DateProto(f.InformBy)},
+		&supervisionv1.CitizenInformed{PetitionId: f.PetitionID, DeputyRef: f.DeputyRef, InformedOn: calendarpb.ToProto(on), OnTime: onTime},
+		&commonv1.LegalClockStopped{CaseId: f.PetitionID, Clock: ClockDeputyInform, StoppedOn: calendarpb.ToProto(on), OnTime: onTime, DueOn: calendarpb.ToProto(f.InformBy)},
 	}, nil
 }
 
@@ -122,9 +123,9 @@ func (f *FollowUp) Status() supervisionv1.FollowUpStatus {
 // Proto is the follow-up as the API shows it, measured as of a day.
 func (f *FollowUp) Proto(c *CaseFacts, asOf calendar.Date) *supervisionv1.DeputyFollowUp {
 	out := &supervisionv1.DeputyFollowUp{
-		PetitionId: f.PetitionID, DeputyRef: c.ForwardedBy, UnitCode: c.ReceivingUnit, ReceivedOn: DateProto(c.ReceivedOn),
-		PetitionKind: c.Kind, Status: f.Status(), ResultReceivedOn: DateProto(f.ResultOn), InformBy: DateProto(f.InformBy),
-		InformedOn: DateProto(f.InformedOn), OnTime: f.OnTime, CouncilUnitCode: f.Council,
+		PetitionId: f.PetitionID, DeputyRef: c.ForwardedBy, UnitCode: c.ReceivingUnit, ReceivedOn: calendarpb.ToProto(c.ReceivedOn),
+		PetitionKind: c.Kind, Status: f.Status(), ResultReceivedOn: calendarpb.ToProto(f.ResultOn), InformBy: calendarpb.ToProto(f.InformBy),
+		InformedOn: calendarpb.ToProto(f.InformedOn), OnTime: f.OnTime, CouncilUnitCode: f.Council,
 	}
 	if !f.Informed && !f.InformBy.IsZero() && asOf.After(f.InformBy) {
 		out.DaysOverdue = int32(asOf.DaysSince(f.InformBy))

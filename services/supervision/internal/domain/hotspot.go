@@ -7,6 +7,7 @@ import (
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	supervisionv1 "github.com/civicase/civicase/proto/gen/civicase/supervision/v1"
 )
 
@@ -31,7 +32,7 @@ func HotSpotFrom(history []proto.Message) *HotSpot {
 	for _, m := range history {
 		switch e := m.(type) {
 		case *supervisionv1.HotSpotRegistered:
-			on := DateFromProto(e.GetRegisteredOn())
+			on := calendarpb.FromProto(e.GetRegisteredOn())
 			h = &HotSpot{ID: e.GetHotSpotId(), Unit: e.GetUnitCode(), Title: e.GetTitle(), Leader: e.GetLeaderSubject(), Status: e.GetStatus(),
 				Cases: slices.Clone(e.GetCaseIds()), RegisteredOn: on, UpdatedOn: on, RuleIDs: e.GetRuleIds()}
 		case *supervisionv1.HotSpotUpdated:
@@ -46,10 +47,10 @@ func HotSpotFrom(history []proto.Message) *HotSpot {
 			}
 			h.Cases = slices.DeleteFunc(h.Cases, func(c string) bool { return slices.Contains(e.GetRemovedCaseIds(), c) })
 			h.Cases = append(h.Cases, e.GetAddedCaseIds()...)
-			h.UpdatedOn = DateFromProto(e.GetUpdatedOn())
+			h.UpdatedOn = calendarpb.FromProto(e.GetUpdatedOn())
 		case *supervisionv1.HotSpotClosed:
 			if h != nil {
-				h.Status, h.ClosedOn, h.Outcome = supervisionv1.HotSpotStatus_HOT_SPOT_STATUS_CLOSED, DateFromProto(e.GetClosedOn()), e.GetOutcome()
+				h.Status, h.ClosedOn, h.Outcome = supervisionv1.HotSpotStatus_HOT_SPOT_STATUS_CLOSED, calendarpb.FromProto(e.GetClosedOn()), e.GetOutcome()
 				h.UpdatedOn = h.ClosedOn
 			}
 		}
@@ -82,7 +83,7 @@ func DecideRegisterHotSpot(cmd RegisterHotSpot, today calendar.Date) (*supervisi
 	}
 	return &supervisionv1.HotSpotRegistered{
 		HotSpotId: cmd.HotSpotID, UnitCode: cmd.Unit, Title: cmd.Title, LeaderSubject: cmd.Leader, Status: st,
-		CaseIds: cmd.Cases, RegisteredOn: DateProto(cmd.RegisteredOn), RuleIds: cmd.RuleIDs,
+		CaseIds: cmd.Cases, RegisteredOn: calendarpb.ToProto(cmd.RegisteredOn), RuleIds: cmd.RuleIDs,
 	}, nil
 }
 
@@ -119,7 +120,7 @@ func (h *HotSpot) DecideUpdate(cmd UpdateHotSpot, today calendar.Date) (*supervi
 			return nil, refuse(ReasonCaseNotLinked, h.subject(), "remove_case_ids", "case %s is not linked to the hot spot", c)
 		}
 	}
-	ev := &supervisionv1.HotSpotUpdated{HotSpotId: h.ID, UpdatedOn: DateProto(cmd.On), Status: cmd.Status, RemovedCaseIds: cmd.RemoveCases, Note: cmd.Note}
+	ev := &supervisionv1.HotSpotUpdated{HotSpotId: h.ID, UpdatedOn: calendarpb.ToProto(cmd.On), Status: cmd.Status, RemovedCaseIds: cmd.RemoveCases, Note: cmd.Note}
 	if cmd.Leader != h.Leader {
 		ev.LeaderSubject = cmd.Leader
 	}
@@ -136,14 +137,14 @@ func (h *HotSpot) DecideClose(on calendar.Date, outcome string, today calendar.D
 	if err := h.changeable("closed_on", on, today); err != nil {
 		return nil, err
 	}
-	return &supervisionv1.HotSpotClosed{HotSpotId: h.ID, ClosedOn: DateProto(on), Outcome: outcome}, nil
+	return &supervisionv1.HotSpotClosed{HotSpotId: h.ID, ClosedOn: calendarpb.ToProto(on), Outcome: outcome}, nil
 }
 
 // Proto is the hot spot as the API shows it.
 func (h *HotSpot) Proto() *supervisionv1.HotSpot {
 	return &supervisionv1.HotSpot{
 		HotSpotId: h.ID, UnitCode: h.Unit, Title: h.Title, LeaderSubject: h.Leader, Status: h.Status, CaseIds: h.Cases,
-		RegisteredOn: DateProto(h.RegisteredOn), UpdatedOn: DateProto(h.UpdatedOn), ClosedOn: DateProto(h.ClosedOn),
+		RegisteredOn: calendarpb.ToProto(h.RegisteredOn), UpdatedOn: calendarpb.ToProto(h.UpdatedOn), ClosedOn: calendarpb.ToProto(h.ClosedOn),
 		RuleIds: h.RuleIDs, Outcome: h.Outcome,
 	}
 }

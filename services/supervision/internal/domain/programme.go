@@ -8,6 +8,7 @@ import (
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/deadline"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	supervisionv1 "github.com/civicase/civicase/proto/gen/civicase/supervision/v1"
@@ -66,9 +67,9 @@ func ProgrammeFrom(history []proto.Message) *Programme {
 		if e, ok := m.(*supervisionv1.ProgrammeCreated); ok {
 			p = &Programme{
 				ID: e.GetProgrammeId(), Council: e.GetCouncilUnitCode(), Supervisor: e.GetSupervisorKind(), Deputies: e.GetDeputyRefs(),
-				Units: e.GetUnitCodes(), From: DateFromProto(e.GetPeriod().GetFrom()), To: DateFromProto(e.GetPeriod().GetTo()),
-				Topic: e.GetTopic(), DecidedOn: DateFromProto(e.GetDecidedOn()), DecisionRef: e.GetDecisionReference(),
-				ReportDue: DateFromProto(e.GetReportDueOn()), ReportDerivation: e.GetReportDerivation(), LastOn: DateFromProto(e.GetDecidedOn()),
+				Units: e.GetUnitCodes(), From: calendarpb.FromProto(e.GetPeriod().GetFrom()), To: calendarpb.FromProto(e.GetPeriod().GetTo()),
+				Topic: e.GetTopic(), DecidedOn: calendarpb.FromProto(e.GetDecidedOn()), DecisionRef: e.GetDecisionReference(),
+				ReportDue: calendarpb.FromProto(e.GetReportDueOn()), ReportDerivation: e.GetReportDerivation(), LastOn: calendarpb.FromProto(e.GetDecidedOn()),
 			}
 			continue
 		}
@@ -82,22 +83,22 @@ func ProgrammeFrom(history []proto.Message) *Programme {
 func (p *Programme) apply(m proto.Message) {
 	switch e := m.(type) {
 	case *supervisionv1.FindingRecorded:
-		on := DateFromProto(e.GetFoundOn())
+		on := calendarpb.FromProto(e.GetFoundOn())
 		p.Findings = append(p.Findings, Finding{ID: e.GetFindingId(), Unit: e.GetUnitCode(), On: on, Summary: e.GetSummary(), Cases: e.GetCaseIds()})
 		p.LastOn = laterOf(p.LastOn, on)
 	case *supervisionv1.RecommendationIssued:
-		on := DateFromProto(e.GetIssuedOn())
+		on := calendarpb.FromProto(e.GetIssuedOn())
 		p.Recommendations = append(p.Recommendations, Recommendation{
 			ID: e.GetRecommendationId(), Unit: e.GetAddressedUnitCode(), IssuedOn: on, Content: e.GetContent(),
-			RespondBy: DateFromProto(e.GetRespondBy()), Derivation: e.GetDerivation(), FindingID: e.GetFindingId(), Cases: e.GetCaseIds(),
+			RespondBy: calendarpb.FromProto(e.GetRespondBy()), Derivation: e.GetDerivation(), FindingID: e.GetFindingId(), Cases: e.GetCaseIds(),
 		})
 		p.LastOn = laterOf(p.LastOn, on)
 	case *supervisionv1.RecommendationAnswered:
 		if r := p.recommendation(e.GetRecommendationId()); r != nil {
-			r.Answered, r.RespondedOn, r.OnTime = true, DateFromProto(e.GetRespondedOn()), e.GetOnTime()
+			r.Answered, r.RespondedOn, r.OnTime = true, calendarpb.FromProto(e.GetRespondedOn()), e.GetOnTime()
 		}
 	case *supervisionv1.ProgrammeClosed:
-		p.Closed, p.ClosedOn, p.ReportOnTime = true, DateFromProto(e.GetClosedOn()), e.GetReportOnTime()
+		p.Closed, p.ClosedOn, p.ReportOnTime = true, calendarpb.FromProto(e.GetClosedOn()), e.GetReportOnTime()
 	}
 }
 
@@ -140,15 +141,15 @@ func DecideCreateProgramme(eng *deadline.Engine, pol Policy, cmd CreateProgramme
 	}
 	ev := &supervisionv1.ProgrammeCreated{
 		ProgrammeId: cmd.ProgrammeID, CouncilUnitCode: cmd.Council, SupervisorKind: cmd.Supervisor, DeputyRefs: cmd.Deputies,
-		UnitCodes: cmd.Units, Period: &commonv1.DateRange{From: DateProto(cmd.From), To: DateProto(cmd.To)}, Topic: cmd.Topic,
-		DecidedOn: DateProto(cmd.DecidedOn), DecisionReference: cmd.DecisionRef,
+		UnitCodes: cmd.Units, Period: &commonv1.DateRange{From: calendarpb.ToProto(cmd.From), To: calendarpb.ToProto(cmd.To)}, Topic: cmd.Topic,
+		DecidedOn: calendarpb.ToProto(cmd.DecidedOn), DecisionReference: cmd.DecisionRef,
 	}
 	if cmd.Supervisor == supervisionv1.SupervisorKind_SUPERVISOR_KIND_COMMITTEE {
 		due, lines, err := DueOf(eng, pol.Programme.CommitteeReportRule, cmd.To)
 		if err != nil {
 			return nil, apperr.Internal(ReasonCorrupt, "committee report period").WithCause(err)
 		}
-		ev.ReportDueOn, ev.ReportDerivation = DateProto(due), lines
+		ev.ReportDueOn, ev.ReportDerivation = calendarpb.ToProto(due), lines
 	}
 	return ev, nil
 }
@@ -182,7 +183,7 @@ func (p *Programme) DecideFinding(unit string, on calendar.Date, summary string,
 		return nil, err
 	}
 	return &supervisionv1.FindingRecorded{
-		ProgrammeId: p.ID, FindingId: fmt.Sprintf("F%d", len(p.Findings)+1), UnitCode: unit, FoundOn: DateProto(on), Summary: summary, CaseIds: cases,
+		ProgrammeId: p.ID, FindingId: fmt.Sprintf("F%d", len(p.Findings)+1), UnitCode: unit, FoundOn: calendarpb.ToProto(on), Summary: summary, CaseIds: cases,
 	}, nil
 }
 
@@ -204,7 +205,7 @@ func (p *Programme) DecideRecommendation(eng *deadline.Engine, pol Policy, unit 
 	}
 	return &supervisionv1.RecommendationIssued{
 		ProgrammeId: p.ID, RecommendationId: fmt.Sprintf("R%d", len(p.Recommendations)+1), AddressedUnitCode: unit,
-		IssuedOn: DateProto(on), Content: content, RespondBy: DateProto(due), RuleId: pol.Programme.RecommendationRule,
+		IssuedOn: calendarpb.ToProto(on), Content: content, RespondBy: calendarpb.ToProto(due), RuleId: pol.Programme.RecommendationRule,
 		Derivation: lines, FindingId: findingID, CaseIds: cases,
 	}, nil
 }
@@ -228,7 +229,7 @@ func (p *Programme) DecideRecommendationAnswer(id, unit string, on calendar.Date
 		late = on.DaysSince(r.RespondBy)
 	}
 	return &supervisionv1.RecommendationAnswered{
-		ProgrammeId: p.ID, RecommendationId: id, RespondingUnitCode: unit, RespondedOn: DateProto(on), Reference: reference,
+		ProgrammeId: p.ID, RecommendationId: id, RespondingUnitCode: unit, RespondedOn: calendarpb.ToProto(on), Reference: reference,
 		OnTime: late == 0, DaysLate: int32(late),
 	}, nil
 }
@@ -249,7 +250,7 @@ func (p *Programme) DecideClose(on calendar.Date, reference string, today calend
 		}
 	}
 	return &supervisionv1.ProgrammeClosed{
-		ProgrammeId: p.ID, ClosedOn: DateProto(on), ReportReference: reference,
+		ProgrammeId: p.ID, ClosedOn: calendarpb.ToProto(on), ReportReference: reference,
 		ReportOnTime: p.ReportDue.IsZero() || !on.After(p.ReportDue), OpenRecommendations: int32(open),
 	}, nil
 }
@@ -258,8 +259,8 @@ func (p *Programme) DecideClose(on calendar.Date, reference string, today calend
 func (p *Programme) Proto(asOf calendar.Date, full bool) *supervisionv1.Programme {
 	out := &supervisionv1.Programme{
 		ProgrammeId: p.ID, CouncilUnitCode: p.Council, SupervisorKind: p.Supervisor, DeputyRefs: p.Deputies, UnitCodes: p.Units,
-		Period: &commonv1.DateRange{From: DateProto(p.From), To: DateProto(p.To)}, Topic: p.Topic, DecidedOn: DateProto(p.DecidedOn),
-		DecisionReference: p.DecisionRef, ReportDueOn: DateProto(p.ReportDue), Closed: p.Closed, ClosedOn: DateProto(p.ClosedOn),
+		Period: &commonv1.DateRange{From: calendarpb.ToProto(p.From), To: calendarpb.ToProto(p.To)}, Topic: p.Topic, DecidedOn: calendarpb.ToProto(p.DecidedOn),
+		DecisionReference: p.DecisionRef, ReportDueOn: calendarpb.ToProto(p.ReportDue), Closed: p.Closed, ClosedOn: calendarpb.ToProto(p.ClosedOn),
 		ReportOnTime: p.ReportOnTime, RecommendationsIssued: int32(len(p.Recommendations)), FindingsRecorded: int32(len(p.Findings)),
 	}
 	for _, r := range p.Recommendations {
@@ -275,7 +276,7 @@ func (p *Programme) Proto(asOf calendar.Date, full bool) *supervisionv1.Programm
 	}
 	if full {
 		for _, f := range p.Findings {
-			out.Findings = append(out.Findings, &supervisionv1.Finding{FindingId: f.ID, UnitCode: f.Unit, FoundOn: DateProto(f.On), Summary: f.Summary, CaseIds: f.Cases})
+			out.Findings = append(out.Findings, &supervisionv1.Finding{FindingId: f.ID, UnitCode: f.Unit, FoundOn: calendarpb.ToProto(f.On), Summary: f.Summary, CaseIds: f.Cases})
 		}
 	}
 	return out
@@ -292,8 +293,8 @@ func (p *Programme) Recommendation(id string) (Recommendation, bool) {
 // Proto is the recommendation as of a day: an open one past its date counts its days overdue.
 func (r Recommendation) Proto(asOf calendar.Date) *supervisionv1.Recommendation {
 	out := &supervisionv1.Recommendation{
-		RecommendationId: r.ID, AddressedUnitCode: r.Unit, IssuedOn: DateProto(r.IssuedOn), Content: r.Content,
-		RespondBy: DateProto(r.RespondBy), Derivation: r.Derivation, RespondedOn: DateProto(r.RespondedOn), OnTime: r.OnTime,
+		RecommendationId: r.ID, AddressedUnitCode: r.Unit, IssuedOn: calendarpb.ToProto(r.IssuedOn), Content: r.Content,
+		RespondBy: calendarpb.ToProto(r.RespondBy), Derivation: r.Derivation, RespondedOn: calendarpb.ToProto(r.RespondedOn), OnTime: r.OnTime,
 		FindingId: r.FindingID, CaseIds: r.Cases,
 	}
 	if !r.Answered && asOf.After(r.RespondBy) {

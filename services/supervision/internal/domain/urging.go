@@ -7,6 +7,7 @@ import (
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/deadline"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	supervisionv1 "github.com/civicase/civicase/proto/gen/civicase/supervision/v1"
@@ -46,19 +47,19 @@ func UrgingFrom(history []proto.Message) *Urging {
 		case *supervisionv1.UrgingIssued:
 			u = &Urging{
 				ID: e.GetUrgingId(), CaseID: e.GetCaseId(), Unit: e.GetUnitCode(), IssuingUnit: e.GetIssuingUnitCode(),
-				IssuedOn: DateFromProto(e.GetIssuedOn()), LetterNumber: e.GetLetterNumber(), Kind: e.GetPetitionKind(),
-				Outside: e.GetOutsideCompetence(), Clock: e.GetClock(), RespondBy: DateFromProto(e.GetRespondBy()),
+				IssuedOn: calendarpb.FromProto(e.GetIssuedOn()), LetterNumber: e.GetLetterNumber(), Kind: e.GetPetitionKind(),
+				Outside: e.GetOutsideCompetence(), Clock: e.GetClock(), RespondBy: calendarpb.FromProto(e.GetRespondBy()),
 				Derivation: e.GetRespondDerivation(),
 			}
 		case *supervisionv1.UrgingEscalated:
 			if u != nil {
 				u.Escalated, u.Automatic, u.Superior = true, e.GetAutomatic(), e.GetSuperiorUnitCode()
-				u.EscalatedOn, u.ReportDue = DateFromProto(e.GetEscalatedOn()), DateFromProto(e.GetReportDueOn())
+				u.EscalatedOn, u.ReportDue = calendarpb.FromProto(e.GetEscalatedOn()), calendarpb.FromProto(e.GetReportDueOn())
 				u.Derivation = append(slices.Clone(u.Derivation), e.GetDerivation()...)
 			}
 		case *supervisionv1.UrgingAnswered:
 			if u != nil {
-				u.Answered, u.RespondedOn, u.RespondingUnit, u.OnTime = true, DateFromProto(e.GetRespondedOn()), e.GetRespondingUnitCode(), e.GetOnTime()
+				u.Answered, u.RespondedOn, u.RespondingUnit, u.OnTime = true, calendarpb.FromProto(e.GetRespondedOn()), e.GetRespondingUnitCode(), e.GetOnTime()
 			}
 		}
 	}
@@ -111,14 +112,14 @@ func DecideIssueUrging(eng *deadline.Engine, p Policy, c *CaseFacts, cmd IssueUr
 	}
 	unit := cmd.Unit
 	ev := &supervisionv1.UrgingIssued{
-		UrgingId: cmd.UrgingID, CaseId: c.ID, IssuingUnitCode: cmd.IssuingUnit, IssuedOn: DateProto(cmd.IssuedOn),
+		UrgingId: cmd.UrgingID, CaseId: c.ID, IssuingUnitCode: cmd.IssuingUnit, IssuedOn: calendarpb.ToProto(cmd.IssuedOn),
 		LetterNumber: cmd.LetterNumber, PetitionKind: c.Kind, Field: c.Field, OutsideCompetence: c.OutsideCompetence,
 	}
 	if late != nil {
 		if unit == "" {
 			unit = late.Clock.Unit
 		}
-		ev.Clock, ev.ClockDueOn, ev.DaysOverdue = late.Clock.Clock, DateProto(late.Status.Due), int32(late.Status.DaysOverdue)
+		ev.Clock, ev.ClockDueOn, ev.DaysOverdue = late.Clock.Clock, calendarpb.ToProto(late.Status.Due), int32(late.Status.DaysOverdue)
 	}
 	if unit == cmd.IssuingUnit {
 		return nil, refuse(ReasonSameUnit, subject, "unit_code", "unit %s would urge itself", unit)
@@ -129,9 +130,9 @@ func DecideIssueUrging(eng *deadline.Engine, p Policy, c *CaseFacts, cmd IssueUr
 		if err != nil {
 			return nil, apperr.Internal(ReasonCorrupt, "urging answer period").WithCause(err)
 		}
-		ev.RespondBy, ev.RespondRuleId, ev.RespondDerivation = DateProto(due), p.Urging.AnswerRule, lines
+		ev.RespondBy, ev.RespondRuleId, ev.RespondDerivation = calendarpb.ToProto(due), p.Urging.AnswerRule, lines
 	} else {
-		ev.RespondBy = DateProto(cmd.RespondBy)
+		ev.RespondBy = calendarpb.ToProto(cmd.RespondBy)
 		ev.RespondDerivation = []string{"answer date set by the letter " + cmd.LetterNumber + " → " + cmd.RespondBy.String()}
 	}
 	return ev, nil
@@ -168,8 +169,8 @@ func (u *Urging) DecideEscalate(eng *deadline.Engine, p Policy, on calendar.Date
 		return nil, apperr.Internal(ReasonCorrupt, "escalation report period").WithCause(err)
 	}
 	return &supervisionv1.UrgingEscalated{
-		UrgingId: u.ID, CaseId: u.CaseID, UnitCode: u.Unit, SuperiorUnitCode: superior, EscalatedOn: DateProto(on),
-		ReportDueOn: DateProto(due), RuleId: rule, Derivation: lines, Automatic: automatic, PetitionKind: u.Kind,
+		UrgingId: u.ID, CaseId: u.CaseID, UnitCode: u.Unit, SuperiorUnitCode: superior, EscalatedOn: calendarpb.ToProto(on),
+		ReportDueOn: calendarpb.ToProto(due), RuleId: rule, Derivation: lines, Automatic: automatic, PetitionKind: u.Kind,
 		IssuingUnitCode: u.IssuingUnit,
 	}, nil
 }
@@ -192,7 +193,7 @@ func (u *Urging) DecideAnswer(unit string, on calendar.Date, reference string, t
 		due = u.ReportDue
 	}
 	return &supervisionv1.UrgingAnswered{
-		UrgingId: u.ID, CaseId: u.CaseID, RespondingUnitCode: unit, RespondedOn: DateProto(on), Reference: reference,
+		UrgingId: u.ID, CaseId: u.CaseID, RespondingUnitCode: unit, RespondedOn: calendarpb.ToProto(on), Reference: reference,
 		OnTime: !on.After(due), PetitionKind: u.Kind, IssuingUnitCode: u.IssuingUnit,
 	}, nil
 }
@@ -218,10 +219,10 @@ func (u *Urging) Status() supervisionv1.UrgingStatus {
 // Proto is the urging as the API shows it.
 func (u *Urging) Proto() *supervisionv1.Urging {
 	return &supervisionv1.Urging{
-		UrgingId: u.ID, CaseId: u.CaseID, UnitCode: u.Unit, IssuingUnitCode: u.IssuingUnit, IssuedOn: DateProto(u.IssuedOn),
-		LetterNumber: u.LetterNumber, PetitionKind: u.Kind, Clock: u.Clock, RespondBy: DateProto(u.RespondBy), Status: u.Status(),
-		SuperiorUnitCode: u.Superior, EscalatedOn: DateProto(u.EscalatedOn), ReportDueOn: DateProto(u.ReportDue),
-		RespondedOn: DateProto(u.RespondedOn), RespondingUnitCode: u.RespondingUnit, OnTime: u.OnTime, Derivation: u.Derivation,
+		UrgingId: u.ID, CaseId: u.CaseID, UnitCode: u.Unit, IssuingUnitCode: u.IssuingUnit, IssuedOn: calendarpb.ToProto(u.IssuedOn),
+		LetterNumber: u.LetterNumber, PetitionKind: u.Kind, Clock: u.Clock, RespondBy: calendarpb.ToProto(u.RespondBy), Status: u.Status(),
+		SuperiorUnitCode: u.Superior, EscalatedOn: calendarpb.ToProto(u.EscalatedOn), ReportDueOn: calendarpb.ToProto(u.ReportDue),
+		RespondedOn: calendarpb.ToProto(u.RespondedOn), RespondingUnitCode: u.RespondingUnit, OnTime: u.OnTime, Derivation: u.Derivation,
 		EscalatedAutomatically: u.Automatic, OutsideCompetence: u.Outside,
 	}
 }

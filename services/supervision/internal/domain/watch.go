@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/deadline"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	supervisionv1 "github.com/civicase/civicase/proto/gen/civicase/supervision/v1"
@@ -94,13 +95,13 @@ func (n Notice) Event() proto.Message {
 	if n.Kind == Missed {
 		return &supervisionv1.DeadlineMissed{
 			CaseId: c.CaseID, Clock: c.Clock, RuleId: c.RuleID, Basis: c.Basis, UnitCode: c.Unit, HandlerSubject: n.Target.Handler,
-			DueOn: DateProto(n.Status.Due), MissedOn: DateProto(n.Status.Due.AddDays(1)), NoticedOn: DateProto(n.On),
+			DueOn: calendarpb.ToProto(n.Status.Due), MissedOn: calendarpb.ToProto(n.Status.Due.AddDays(1)), NoticedOn: calendarpb.ToProto(n.On),
 			DaysOverdue: int32(n.Status.DaysOverdue), Derivation: n.Status.Derivation, PetitionKind: n.Target.PetitionKind,
 		}
 	}
 	return &supervisionv1.DeadlineApproaching{
 		CaseId: c.CaseID, Clock: c.Clock, RuleId: c.RuleID, Basis: c.Basis, UnitCode: c.Unit, HandlerSubject: n.Target.Handler,
-		DueOn: DateProto(n.Status.Due), WarnedOn: DateProto(n.On), WorkingDaysRemaining: int32(n.Status.WorkingDaysRemaining),
+		DueOn: calendarpb.ToProto(n.Status.Due), WarnedOn: calendarpb.ToProto(n.On), WorkingDaysRemaining: int32(n.Status.WorkingDaysRemaining),
 		Derivation: n.Status.Derivation, PetitionKind: n.Target.PetitionKind,
 	}
 }
@@ -109,7 +110,7 @@ func (n Notice) Event() proto.Message {
 // history: nothing when a notice of the same kind for the same clock and due date is there already
 // (recorded under another command id, say by an older release), else the notice's event.
 func DecideNotice(history []proto.Message, n Notice) []proto.Message {
-	due := DateProto(n.Status.Due)
+	due := calendarpb.ToProto(n.Status.Due)
 	for _, m := range history {
 		switch e := m.(type) {
 		case *supervisionv1.DeadlineApproaching:

@@ -7,10 +7,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/command"
 	routingv1 "github.com/civicase/civicase/proto/gen/civicase/routing/v1"
 	"github.com/civicase/civicase/services/routing/internal/app"
-	"github.com/civicase/civicase/services/routing/internal/domain"
 )
 
 // Server implements routingv1.RoutingServiceServer.
@@ -39,7 +39,7 @@ func (s *Server) ProcessPetition(ctx context.Context, req *routingv1.ProcessPeti
 	}
 	c, err := s.app.ProcessPetition.Handle(ctx, app.ProcessPetition{
 		Meta: command.FromProto(ctx, req.GetMeta()), PetitionID: req.GetPetitionId(),
-		ProcessedOn: domain.DateFromProto(req.GetProcessedOn()), Kind: req.GetKind(), Field: req.GetField(), Decision: decision,
+		ProcessedOn: calendarpb.FromProto(req.GetProcessedOn()), Kind: req.GetKind(), Field: req.GetField(), Decision: decision,
 	})
 	if err != nil {
 		return nil, err
@@ -51,7 +51,7 @@ func (s *Server) ProcessPetition(ctx context.Context, req *routingv1.ProcessPeti
 func (s *Server) AssignCase(ctx context.Context, req *routingv1.AssignCaseRequest) (*routingv1.AssignCaseResponse, error) {
 	c, err := s.app.AssignCase.Handle(ctx, app.AssignCase{
 		Meta: command.FromProto(ctx, req.GetMeta()), CaseID: req.GetCaseId(), Assignee: req.GetAssigneeUnitCode(),
-		Handler: req.GetHandlerSubject(), AssignedOn: domain.DateFromProto(req.GetAssignedOn()),
+		Handler: req.GetHandlerSubject(), AssignedOn: calendarpb.FromProto(req.GetAssignedOn()),
 	})
 	if err != nil {
 		return nil, err
@@ -62,7 +62,7 @@ func (s *Server) AssignCase(ctx context.Context, req *routingv1.AssignCaseReques
 // RecordStep records one step of a case's resolution.
 func (s *Server) RecordStep(ctx context.Context, req *routingv1.RecordStepRequest) (*routingv1.RecordStepResponse, error) {
 	c, err := s.app.RecordStep.Handle(ctx, app.RecordStep{
-		Meta: command.FromProto(ctx, req.GetMeta()), CaseID: req.GetCaseId(), On: domain.DateFromProto(req.GetOn()), Step: step(req),
+		Meta: command.FromProto(ctx, req.GetMeta()), CaseID: req.GetCaseId(), On: calendarpb.FromProto(req.GetOn()), Step: step(req),
 	})
 	if err != nil {
 		return nil, err
@@ -117,7 +117,7 @@ func (s *Server) GetCase(ctx context.Context, req *routingv1.GetCaseRequest) (*r
 func (s *Server) ListCases(ctx context.Context, req *routingv1.ListCasesRequest) (*routingv1.ListCasesResponse, error) {
 	cases, next, err := s.app.ListCases.Handle(ctx, app.ListCases{
 		Unit: req.GetUnitCode(), Kind: req.GetKind(), Statuses: req.GetStatuses(),
-		DueBefore: domain.DateFromProto(req.GetDueBefore()), OverdueOn: domain.DateFromProto(req.GetOverdueOn()),
+		DueBefore: calendarpb.FromProto(req.GetDueBefore()), OverdueOn: calendarpb.FromProto(req.GetOverdueOn()),
 		PageSize: int(req.GetPage().GetPageSize()), PageToken: req.GetPage().GetPageToken(),
 	})
 	if err != nil {
@@ -132,7 +132,7 @@ func (s *Server) WatchRoutedCases(req *routingv1.WatchRoutedCasesRequest, stream
 		func(rc app.RoutedCase) error {
 			return stream.Send(&routingv1.WatchRoutedCasesResponse{
 				Cursor: rc.Cursor, CaseId: rc.CaseID, EventType: rc.EventType, Kind: rc.Kind,
-				RoutedOn: domain.DateProto(rc.RoutedOn), FromUnitCode: rc.FromUnit,
+				RoutedOn: calendarpb.ToProto(rc.RoutedOn), FromUnitCode: rc.FromUnit,
 			})
 		})
 }

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/eventstore"
 	"github.com/civicase/civicase/pkg/projection"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
@@ -177,7 +178,7 @@ func nonNil(s []string) []string {
 
 // sqlDate is a civil date as a PostgreSQL date parameter; nil for none.
 func sqlDate(c *commonv1.CivilDate) any {
-	d := domain.DateFromProto(c)
+	d := calendarpb.FromProto(c)
 	if !d.IsValid() {
 		return nil
 	}
@@ -186,5 +187,5 @@ func sqlDate(c *commonv1.CivilDate) any {
 
 // civilDate reads a PostgreSQL date.
 func civilDate(t time.Time) *commonv1.CivilDate {
-	return domain.DateProto(calendar.NewDate(t.Year(), t.Month(), t.Day()))
+	return calendarpb.ToProto(calendar.NewDate(t.Year(), t.Month(), t.Day()))
 }

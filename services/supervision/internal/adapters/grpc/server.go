@@ -5,6 +5,7 @@ package grpc
 import (
 	"context"
 
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/command"
 	supervisionv1 "github.com/civicase/civicase/proto/gen/civicase/supervision/v1"
 	"github.com/civicase/civicase/services/supervision/internal/app"
@@ -20,7 +21,7 @@ type Server struct {
 // New returns the server of an application.
 func New(a *app.Application) *Server { return &Server{app: a} }
 
-var date = domain.DateFromProto
+var date = calendarpb.FromProto
 
 // ListOverdue lists the open legal clocks past their due date.
 func (s *Server) ListOverdue(ctx context.Context, req *supervisionv1.ListOverdueRequest) (*supervisionv1.ListOverdueResponse, error) {
@@ -31,7 +32,7 @@ func (s *Server) ListOverdue(ctx context.Context, req *supervisionv1.ListOverdue
 	if err != nil {
 		return nil, err
 	}
-	return &supervisionv1.ListOverdueResponse{Clocks: l.Clocks, NextPageToken: l.Next, AsOf: domain.DateProto(l.AsOf)}, nil
+	return &supervisionv1.ListOverdueResponse{Clocks: l.Clocks, NextPageToken: l.Next, AsOf: calendarpb.ToProto(l.AsOf)}, nil
 }
 
 // ListDueSoon lists the open legal clocks due within a number of working days.
@@ -43,7 +44,7 @@ func (s *Server) ListDueSoon(ctx context.Context, req *supervisionv1.ListDueSoon
 	if err != nil {
 		return nil, err
 	}
-	return &supervisionv1.ListDueSoonResponse{Clocks: l.Clocks, NextPageToken: l.Next, AsOf: domain.DateProto(l.AsOf)}, nil
+	return &supervisionv1.ListDueSoonResponse{Clocks: l.Clocks, NextPageToken: l.Next, AsOf: calendarpb.ToProto(l.AsOf)}, nil
 }
 
 // IssueUrging records an urging letter.
@@ -263,5 +264,5 @@ func (s *Server) ProposeHotSpots(ctx context.Context, req *supervisionv1.Propose
 	if err != nil {
 		return nil, err
 	}
-	return &supervisionv1.ProposeHotSpotsResponse{Candidates: p.Candidates, AsOf: domain.DateProto(p.AsOf), RulesVersion: p.Version}, nil
+	return &supervisionv1.ProposeHotSpotsResponse{Candidates: p.Candidates, AsOf: calendarpb.ToProto(p.AsOf), RulesVersion: p.Version}, nil
 }

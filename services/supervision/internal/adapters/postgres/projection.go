@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/deadline"
 	"github.com/civicase/civicase/pkg/eventstore"
 	"github.com/civicase/civicase/pkg/projection"
@@ -244,7 +245,7 @@ func (p Projection) applyClock(tx *projection.Tx, m proto.Message, ext calendar.
 		tx.Queue(`UPDATE clocks_v1 SET facts = facts || $3::jsonb, stopped_on = $4 WHERE case_id = $1 AND clock = $2`, caseID, clock, string(fact), sqlDate(f.On))
 	default: // resumed, extended: the event carries the new due date
 		tx.Queue(`UPDATE clocks_v1 SET facts = facts || $3::jsonb, recorded_due_on = $4, derivation = $5 WHERE case_id = $1 AND clock = $2`,
-			caseID, clock, string(fact), sqlDate(domain.DateFromProto(carried.GetDueOn())), nonNil(carried.GetDerivation()))
+			caseID, clock, string(fact), sqlDate(calendarpb.FromProto(carried.GetDueOn())), nonNil(carried.GetDerivation()))
 	}
 	return nil
 }
@@ -258,7 +259,7 @@ func applyFact(tx *projection.Tx, aggID string, m proto.Message) {
 		}
 		tx.Queue(`INSERT INTO petitions_v1 (petition_id, case_id, unit_code, current_unit, kind, field, source, received_on, signatory_count, crowd, repeat_number)
 			VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (petition_id) DO NOTHING`,
-			aggID, caseID, e.GetUnitCode(), int32(e.GetKind()), int32(e.GetField()), int32(e.GetSource()), sqlDate(domain.DateFromProto(e.GetReceivedOn())),
+			aggID, caseID, e.GetUnitCode(), int32(e.GetKind()), int32(e.GetField()), int32(e.GetSource()), sqlDate(calendarpb.FromProto(e.GetReceivedOn())),
 			e.GetSignatoryCount(), e.GetCrowd(), max(e.GetRepeatNumber(), 1))
 		if e.GetDuplicateOf() == "" {
 			caseUnit(tx, aggID, e.GetUnitCode(), e.GetReceivedOn(), "received by")
@@ -266,7 +267,7 @@ func applyFact(tx *projection.Tx, aggID string, m proto.Message) {
 		if e.GetSource() == commonv1.Source_SOURCE_COUNCIL_DEPUTY {
 			tx.Queue(`INSERT INTO followups_v1 (petition_id, deputy_ref, unit_code, received_on, kind) VALUES ($1, $2, $3, $4, $5)
 				ON CONFLICT (petition_id) DO NOTHING`,
-				aggID, e.GetForwardedBy(), e.GetUnitCode(), sqlDate(domain.DateFromProto(e.GetReceivedOn())), int32(e.GetKind()))
+				aggID, e.GetForwardedBy(), e.GetUnitCode(), sqlDate(calendarpb.FromProto(e.GetReceivedOn())), int32(e.GetKind()))
 		}
 	case *routingv1.PetitionClassified:
 		tx.Queue(`UPDATE petitions_v1 SET kind = $2, field = $3, within_competence = $4 WHERE petition_id = $1`,
@@ -288,14 +289,14 @@ func applyFact(tx *projection.Tx, aggID string, m proto.Message) {
 	case *intakev1.VisitRecorded:
 		tx.Queue(`INSERT INTO visits_v1 (visit_id, unit_code, held_on, people_count, crowd, repeat, case_id, matter_index, kind)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (visit_id) DO NOTHING`,
-			e.GetVisitId(), e.GetUnitCode(), sqlDate(domain.DateFromProto(e.GetHeldOn())), e.GetPeopleCount(), e.GetCrowd(), e.GetRepeat(),
+			e.GetVisitId(), e.GetUnitCode(), sqlDate(calendarpb.FromProto(e.GetHeldOn())), e.GetPeopleCount(), e.GetCrowd(), e.GetRepeat(),
 			e.GetCaseId(), e.GetMatterIndex(), int32(e.GetKind()))
 	case *supervisionv1.DeputyResultReceived:
 		tx.Queue(`UPDATE followups_v1 SET council_unit_code = $2, result_received_on = $3, inform_by = $4 WHERE petition_id = $1`,
-			e.GetPetitionId(), e.GetCouncilUnitCode(), sqlDate(domain.DateFromProto(e.GetReceivedOn())), sqlDate(domain.DateFromProto(e.GetInformBy())))
+			e.GetPetitionId(), e.GetCouncilUnitCode(), sqlDate(calendarpb.FromProto(e.GetReceivedOn())), sqlDate(calendarpb.FromProto(e.GetInformBy())))
 	case *supervisionv1.CitizenInformed:
 		tx.Queue(`UPDATE followups_v1 SET informed_on = $2, on_time = $3 WHERE petition_id = $1`,
-			e.GetPetitionId(), sqlDate(domain.DateFromProto(e.GetInformedOn())), e.GetOnTime())
+			e.GetPetitionId(), sqlDate(calendarpb.FromProto(e.GetInformedOn())), e.GetOnTime())
 	default:
 		applySupervision(tx, m)
 	}
@@ -307,46 +308,46 @@ func applySupervision(tx *projection.Tx, m proto.Message) {
 		tx.Queue(`INSERT INTO urgings_v1 (urging_id, case_id, unit_code, issuing_unit_code, issued_on, letter_number, kind, clock, respond_by,
 				status, outside_competence, derivation)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (urging_id) DO NOTHING`,
-			e.GetUrgingId(), e.GetCaseId(), e.GetUnitCode(), e.GetIssuingUnitCode(), sqlDate(domain.DateFromProto(e.GetIssuedOn())),
-			e.GetLetterNumber(), int32(e.GetPetitionKind()), e.GetClock(), sqlDate(domain.DateFromProto(e.GetRespondBy())),
+			e.GetUrgingId(), e.GetCaseId(), e.GetUnitCode(), e.GetIssuingUnitCode(), sqlDate(calendarpb.FromProto(e.GetIssuedOn())),
+			e.GetLetterNumber(), int32(e.GetPetitionKind()), e.GetClock(), sqlDate(calendarpb.FromProto(e.GetRespondBy())),
 			int32(supervisionv1.UrgingStatus_URGING_STATUS_AWAITING_ANSWER), e.GetOutsideCompetence(), nonNil(e.GetRespondDerivation()))
 	case *supervisionv1.UrgingEscalated:
 		tx.Queue(`UPDATE urgings_v1 SET status = $2, superior_unit_code = $3, escalated_on = $4, report_due_on = $5, automatic = $6,
 				derivation = derivation || $7 WHERE urging_id = $1`,
 			e.GetUrgingId(), int32(supervisionv1.UrgingStatus_URGING_STATUS_ESCALATED), e.GetSuperiorUnitCode(),
-			sqlDate(domain.DateFromProto(e.GetEscalatedOn())), sqlDate(domain.DateFromProto(e.GetReportDueOn())), e.GetAutomatic(), nonNil(e.GetDerivation()))
+			sqlDate(calendarpb.FromProto(e.GetEscalatedOn())), sqlDate(calendarpb.FromProto(e.GetReportDueOn())), e.GetAutomatic(), nonNil(e.GetDerivation()))
 	case *supervisionv1.UrgingAnswered:
 		tx.Queue(`UPDATE urgings_v1 SET status = $2, responded_on = $3, responding_unit_code = $4, on_time = $5 WHERE urging_id = $1`,
-			e.GetUrgingId(), int32(supervisionv1.UrgingStatus_URGING_STATUS_ANSWERED), sqlDate(domain.DateFromProto(e.GetRespondedOn())),
+			e.GetUrgingId(), int32(supervisionv1.UrgingStatus_URGING_STATUS_ANSWERED), sqlDate(calendarpb.FromProto(e.GetRespondedOn())),
 			e.GetRespondingUnitCode(), e.GetOnTime())
 	case *supervisionv1.ProgrammeCreated:
 		tx.Queue(`INSERT INTO programmes_v1 (programme_id, council_unit_code, supervisor_kind, deputy_refs, unit_codes, period_from, period_to,
 				topic, decided_on, decision_reference, report_due_on)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (programme_id) DO NOTHING`,
 			e.GetProgrammeId(), e.GetCouncilUnitCode(), int32(e.GetSupervisorKind()), nonNil(e.GetDeputyRefs()), nonNil(e.GetUnitCodes()),
-			sqlDate(domain.DateFromProto(e.GetPeriod().GetFrom())), sqlDate(domain.DateFromProto(e.GetPeriod().GetTo())), e.GetTopic(),
-			sqlDate(domain.DateFromProto(e.GetDecidedOn())), e.GetDecisionReference(), sqlDate(domain.DateFromProto(e.GetReportDueOn())))
+			sqlDate(calendarpb.FromProto(e.GetPeriod().GetFrom())), sqlDate(calendarpb.FromProto(e.GetPeriod().GetTo())), e.GetTopic(),
+			sqlDate(calendarpb.FromProto(e.GetDecidedOn())), e.GetDecisionReference(), sqlDate(calendarpb.FromProto(e.GetReportDueOn())))
 	case *supervisionv1.FindingRecorded:
 		tx.Queue(`UPDATE programmes_v1 SET findings = findings + 1 WHERE programme_id = $1`, e.GetProgrammeId())
 	case *supervisionv1.RecommendationIssued:
 		tx.Queue(`INSERT INTO recommendations_v1 (programme_id, recommendation_id, addressed_unit_code, issued_on, respond_by)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-			e.GetProgrammeId(), e.GetRecommendationId(), e.GetAddressedUnitCode(), sqlDate(domain.DateFromProto(e.GetIssuedOn())),
-			sqlDate(domain.DateFromProto(e.GetRespondBy())))
+			e.GetProgrammeId(), e.GetRecommendationId(), e.GetAddressedUnitCode(), sqlDate(calendarpb.FromProto(e.GetIssuedOn())),
+			sqlDate(calendarpb.FromProto(e.GetRespondBy())))
 	case *supervisionv1.RecommendationAnswered:
 		tx.Queue(`UPDATE recommendations_v1 SET responded_on = $3 WHERE programme_id = $1 AND recommendation_id = $2`,
-			e.GetProgrammeId(), e.GetRecommendationId(), sqlDate(domain.DateFromProto(e.GetRespondedOn())))
+			e.GetProgrammeId(), e.GetRecommendationId(), sqlDate(calendarpb.FromProto(e.GetRespondedOn())))
 	case *supervisionv1.ProgrammeClosed:
 		tx.Queue(`UPDATE programmes_v1 SET closed_on = $2, report_on_time = $3 WHERE programme_id = $1`,
-			e.GetProgrammeId(), sqlDate(domain.DateFromProto(e.GetClosedOn())), e.GetReportOnTime())
+			e.GetProgrammeId(), sqlDate(calendarpb.FromProto(e.GetClosedOn())), e.GetReportOnTime())
 	case *supervisionv1.DeadlineApproaching:
 		tx.Queue(`INSERT INTO notices_v1 (case_id, clock, notice) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-			e.GetCaseId(), e.GetClock(), domain.NoticeKey(domain.Approaching, domain.DateFromProto(e.GetDueOn())))
+			e.GetCaseId(), e.GetClock(), domain.NoticeKey(domain.Approaching, calendarpb.FromProto(e.GetDueOn())))
 	case *supervisionv1.DeadlineMissed:
 		tx.Queue(`INSERT INTO notices_v1 (case_id, clock, notice) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-			e.GetCaseId(), e.GetClock(), domain.NoticeKey(domain.Missed, domain.DateFromProto(e.GetDueOn())))
+			e.GetCaseId(), e.GetClock(), domain.NoticeKey(domain.Missed, calendarpb.FromProto(e.GetDueOn())))
 	case *supervisionv1.HotSpotRegistered:
-		on := sqlDate(domain.DateFromProto(e.GetRegisteredOn()))
+		on := sqlDate(calendarpb.FromProto(e.GetRegisteredOn()))
 		tx.Queue(`INSERT INTO hotspots_v1 (hot_spot_id, unit_code, title, leader_subject, status, registered_on, updated_on, rule_ids)
 			VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (hot_spot_id) DO NOTHING`,
 			e.GetHotSpotId(), e.GetUnitCode(), e.GetTitle(), e.GetLeaderSubject(), int32(e.GetStatus()), on, nonNil(e.GetRuleIds()))
@@ -354,13 +355,13 @@ func applySupervision(tx *projection.Tx, m proto.Message) {
 	case *supervisionv1.HotSpotUpdated:
 		tx.Queue(`UPDATE hotspots_v1 SET leader_subject = CASE WHEN $2 = '' THEN leader_subject ELSE $2 END,
 				status = CASE WHEN $3 = 0 THEN status ELSE $3 END, updated_on = $4 WHERE hot_spot_id = $1`,
-			e.GetHotSpotId(), e.GetLeaderSubject(), int32(e.GetStatus()), sqlDate(domain.DateFromProto(e.GetUpdatedOn())))
+			e.GetHotSpotId(), e.GetLeaderSubject(), int32(e.GetStatus()), sqlDate(calendarpb.FromProto(e.GetUpdatedOn())))
 		if len(e.GetRemovedCaseIds()) > 0 {
 			tx.Queue(`DELETE FROM hotspot_cases_v1 WHERE hot_spot_id = $1 AND case_id = ANY($2)`, e.GetHotSpotId(), e.GetRemovedCaseIds())
 		}
 		linkCases(tx, e.GetHotSpotId(), e.GetAddedCaseIds())
 	case *supervisionv1.HotSpotClosed:
-		on := sqlDate(domain.DateFromProto(e.GetClosedOn()))
+		on := sqlDate(calendarpb.FromProto(e.GetClosedOn()))
 		tx.Queue(`UPDATE hotspots_v1 SET status = $2, closed_on = $3, updated_on = $3, outcome = $4 WHERE hot_spot_id = $1`,
 			e.GetHotSpotId(), int32(supervisionv1.HotSpotStatus_HOT_SPOT_STATUS_CLOSED), on, e.GetOutcome())
 	}
@@ -373,11 +374,11 @@ func linkCases(tx *projection.Tx, id string, cases []string) {
 }
 
 func caseUnit(tx *projection.Tx, caseID, unit string, on *commonv1.CivilDate, how string) {
-	if unit == "" || !domain.DateFromProto(on).IsValid() {
+	if unit == "" || !calendarpb.FromProto(on).IsValid() {
 		return
 	}
 	tx.Queue(`INSERT INTO case_units_v1 (case_id, unit_code, on_date, how) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-		caseID, unit, sqlDate(domain.DateFromProto(on)), how)
+		caseID, unit, sqlDate(calendarpb.FromProto(on)), how)
 }
 
 func nonNil(s []string) []string {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/calendar/calendarpb"
 	"github.com/civicase/civicase/pkg/deadline"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	supervisionv1 "github.com/civicase/civicase/proto/gen/civicase/supervision/v1"
@@ -146,8 +147,8 @@ FROM urgings_v1`+w.sql()+fmt.Sprintf(` ORDER BY issued_on DESC, urging_id LIMIT 
 			&u.OutsideCompetence, &u.Derivation); err != nil {
 			return nil, false, err
 		}
-		u.IssuedOn, u.RespondBy = domain.DateProto(civil(&issued)), domain.DateProto(civil(&respondBy))
-		u.EscalatedOn, u.ReportDueOn, u.RespondedOn = domain.DateProto(civil(escalated)), domain.DateProto(civil(reportDue)), domain.DateProto(civil(responded))
+		u.IssuedOn, u.RespondBy = calendarpb.ToProto(civil(&issued)), calendarpb.ToProto(civil(&respondBy))
+		u.EscalatedOn, u.ReportDueOn, u.RespondedOn = calendarpb.ToProto(civil(escalated)), calendarpb.ToProto(civil(reportDue)), calendarpb.ToProto(civil(responded))
 		u.PetitionKind, u.Status = commonv1.PetitionKind(kind), supervisionv1.UrgingStatus(status)
 		out = append(out, u)
 	}
@@ -207,8 +208,8 @@ FROM programmes_v1 p`+w.sql()+fmt.Sprintf(` ORDER BY decided_on DESC, programme_
 			return nil, false, err
 		}
 		g.SupervisorKind = supervisionv1.SupervisorKind(kind)
-		g.Period = &commonv1.DateRange{From: domain.DateProto(civil(&from)), To: domain.DateProto(civil(&to))}
-		g.DecidedOn, g.ReportDueOn, g.ClosedOn = domain.DateProto(civil(&decided)), domain.DateProto(civil(reportDue)), domain.DateProto(civil(closed))
+		g.Period = &commonv1.DateRange{From: calendarpb.ToProto(civil(&from)), To: calendarpb.ToProto(civil(&to))}
+		g.DecidedOn, g.ReportDueOn, g.ClosedOn = calendarpb.ToProto(civil(&decided)), calendarpb.ToProto(civil(reportDue)), calendarpb.ToProto(civil(closed))
 		g.Closed = closed != nil
 		g.FindingsRecorded, g.RecommendationsIssued = findings, int32(issued)
 		g.RecommendationsAnswered, g.RecommendationsOverdue = int32(answered), int32(overdue)
@@ -248,8 +249,8 @@ FROM followups_v1`+w.sql()+fmt.Sprintf(` ORDER BY received_on, petition_id LIMIT
 		if err := rows.Scan(&fu.PetitionId, &fu.DeputyRef, &fu.UnitCode, &received, &kind, &fu.CouncilUnitCode, &result, &informBy, &informed, &fu.OnTime); err != nil {
 			return nil, false, err
 		}
-		fu.ReceivedOn, fu.PetitionKind = domain.DateProto(civil(&received)), commonv1.PetitionKind(kind)
-		fu.ResultReceivedOn, fu.InformBy, fu.InformedOn = domain.DateProto(civil(result)), domain.DateProto(civil(informBy)), domain.DateProto(civil(informed))
+		fu.ReceivedOn, fu.PetitionKind = calendarpb.ToProto(civil(&received)), commonv1.PetitionKind(kind)
+		fu.ResultReceivedOn, fu.InformBy, fu.InformedOn = calendarpb.ToProto(civil(result)), calendarpb.ToProto(civil(informBy)), calendarpb.ToProto(civil(informed))
 		switch {
 		case informed != nil:
 			fu.Status = supervisionv1.FollowUpStatus_FOLLOW_UP_STATUS_INFORMED
@@ -297,7 +298,7 @@ FROM hotspots_v1 h`+w.sql()+fmt.Sprintf(` ORDER BY h.registered_on DESC, h.hot_s
 			return nil, false, err
 		}
 		h.Status = supervisionv1.HotSpotStatus(status)
-		h.RegisteredOn, h.UpdatedOn, h.ClosedOn = domain.DateProto(civil(&registered)), domain.DateProto(civil(&updated)), domain.DateProto(civil(closed))
+		h.RegisteredOn, h.UpdatedOn, h.ClosedOn = calendarpb.ToProto(civil(&registered)), calendarpb.ToProto(civil(&updated)), calendarpb.ToProto(civil(closed))
 		out = append(out, h)
 	}
 	if err := rows.Err(); err != nil {
