@@ -18,7 +18,7 @@ is read straight from JetStream, checkpoints are checked with a verifier key you
 saved in --checkpoints on the first run), and the audit service only supplies proofs.
 
 The bearer token for the audit service comes from --token or $` + auditcli.TokenEnv + `.
-(replay --until, reports as of a past point of the log, comes with the reporting service.)`,
+replay --until rebuilds the read models as they stood at a point of the log.`,
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&o.NATSURL, "nats", "nats://127.0.0.1:7122", "JetStream server holding the log")
@@ -66,6 +66,6 @@ The bearer token for the audit service comes from --token or $` + auditcli.Token
 			return auditcli.History(cmd.Context(), o, args[0])
 		},
 	}
-	cmd.AddCommand(verify, export, history)
+	cmd.AddCommand(verify, export, history, replayCmd(&o.NATSURL, &o.Tenant))
 	return cmd
 }

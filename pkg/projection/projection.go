@@ -109,6 +109,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock for the checkpoint's updated_at; nil means time.Now.
 	Now func() time.Time
+	// UntilSeq stops CatchUp after this sequence instead of at the log's end: replaying a read model
+	// as it stood at a past point of the log (the auditor's `replay --until`). Run ignores it.
+	UntilSeq uint64
 	// RetryPause is how long Run waits before retrying after an error that is not the projection's;
 	// 0 means one second.
 	RetryPause time.Duration

@@ -248,6 +248,9 @@ func (r *Runner) consume(ctx context.Context, follow bool) error {
 		return err
 	}
 	r.noteLogLast(until)
+	if !follow && r.cfg.UntilSeq != 0 && r.cfg.UntilSeq < until {
+		until = r.cfg.UntilSeq
+	}
 	pos := cp.seq
 	for {
 		if !follow && pos >= until {

@@ -3,6 +3,7 @@ package projection_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -326,4 +327,25 @@ func TestTwoRunnersOfOneVersionNeverApplyTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.assertExactlyOnce(t, 1, 0)
+}
+
+// CatchUp with UntilSeq stops exactly there: the read model as it stood at that point of the log.
+func TestCatchUpUntilStopsAtThatSequence(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.append(t, 50)
+	r, err := projection.NewRunner(&counter{version: 1}, projection.Config{
+		Store: e.store, Pool: e.pool, Schema: schema, MaxBatch: 7, UntilSeq: 31,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.assertExactlyOnce(t, 1, 31)
+	if cp := e.checkpoint(t, 1); cp.Seq != 31 {
+		t.Fatalf("checkpoint %d, want 31", cp.Seq)
+	}
 }

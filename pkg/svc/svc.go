@@ -108,21 +108,11 @@ type Running struct {
 // Start builds the named service, migrates its schema, and serves it on lis with its projections
 // and workers running. It returns once the server is accepting calls.
 func Start(ctx context.Context, sh Shared, name string, lis net.Listener, build Builder) (*Running, error) {
-	log := sh.Log.With("service", name)
-	store, err := eventstore.Open(ctx, sh.NATS, eventstore.Config{Tenant: sh.Tenant, Replicas: sh.Replicas, Now: sh.Clock.Now})
+	env, err := Prepare(ctx, sh, name, name)
 	if err != nil {
-		return nil, fmt.Errorf("%s: event store: %w", name, err)
+		return nil, err
 	}
-	db, err := schemaPool(ctx, sh.DatabaseURL, name)
-	if err != nil {
-		return nil, fmt.Errorf("%s: database: %w", name, err)
-	}
-	sealer, indexer, err := newSealer(ctx, sh, db, store)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("%s: sealer: %w", name, err)
-	}
-	env := Env{Name: name, Tenant: sh.Tenant, Store: store, DB: db, Schema: name, Clock: sh.Clock, Sealer: sealer, Indexer: indexer, Log: log}
+	log, store, db := env.Log, env.Store, env.DB
 	s, err := build(ctx, env)
 	if err != nil {
 		db.Close()
@@ -233,6 +223,26 @@ func (r *Running) Stop() {
 	}
 	r.wg.Wait()
 	r.Env.DB.Close()
+}
+
+// Prepare makes the environment a service builds itself from, working in the given PostgreSQL
+// schema: the service's own for Start, a scratch one for an auditor's replay.
+func Prepare(ctx context.Context, sh Shared, name, schema string) (Env, error) {
+	log := sh.Log.With("service", name)
+	store, err := eventstore.Open(ctx, sh.NATS, eventstore.Config{Tenant: sh.Tenant, Replicas: sh.Replicas, Now: sh.Clock.Now})
+	if err != nil {
+		return Env{}, fmt.Errorf("%s: event store: %w", name, err)
+	}
+	db, err := schemaPool(ctx, sh.DatabaseURL, schema)
+	if err != nil {
+		return Env{}, fmt.Errorf("%s: database: %w", name, err)
+	}
+	sealer, indexer, err := newSealer(ctx, sh, db, store)
+	if err != nil {
+		db.Close()
+		return Env{}, fmt.Errorf("%s: sealer: %w", name, err)
+	}
+	return Env{Name: name, Tenant: sh.Tenant, Store: store, DB: db, Schema: schema, Clock: sh.Clock, Sealer: sealer, Indexer: indexer, Log: log}, nil
 }
 
 // schemaPool opens a pool whose connections work in the service's schema.
