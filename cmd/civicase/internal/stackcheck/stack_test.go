@@ -7,6 +7,7 @@ package stackcheck
 import (
 	"bufio"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -185,4 +186,34 @@ func TestDevStackServesRegistersAndKeepsStateAcrossRestart(t *testing.T) {
 	}
 	routing = routingv1.NewRoutingServiceClient(st.dial(t, "routing", auth.RoleProcessingOfficer))
 	testenv.Eventually(t, 30*time.Second, inWorklist, "petition %s in the worklist after restart", reg.GetPetitionId())
+}
+
+// Each service binary refuses to start on a malformed setting, naming it, before touching anything.
+func TestServiceBinaryExitsNamingAMalformedSetting(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a service binary")
+	}
+	bin := filepath.Join(t.TempDir(), "intake")
+	build := exec.Command("go", "build", "-o", bin, "../../../../services/intake/cmd/intake")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		t.Fatalf("go build: %v", err)
+	}
+	cases := map[string]string{
+		"CIVICASE_STREAM_REPLICAS": "two",
+		"CIVICASE_NATS_URL":        "localhost:4222",
+		"CIVICASE_LOG_LEVEL":       "chatty",
+	}
+	for setting, value := range cases {
+		cmd := exec.Command(bin)
+		cmd.Env = append(os.Environ(), "CIVICASE_JWKS_FILE=/nonexistent/jwks.json", setting+"="+value)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+			t.Errorf("%s=%s: exit %v, want status 2", setting, value, err)
+		}
+		if !strings.Contains(string(out), setting) || !strings.Contains(string(out), value) {
+			t.Errorf("%s=%s: message %q does not name the setting and its value", setting, value, out)
+		}
+	}
 }
