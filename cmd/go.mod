@@ -76,6 +76,7 @@ require (
 
 require (
 	github.com/civicase/civicase/services/intake v0.0.0
+	github.com/civicase/civicase/services/reporting v0.0.0
 	github.com/civicase/civicase/services/routing v0.0.0
 	github.com/civicase/civicase/services/supervision v0.0.0
 	github.com/compose-spec/compose-go/v2 v2.16.2 // indirect
@@ -95,3 +96,5 @@ replace github.com/civicase/civicase/services/routing => ../services/routing
 replace github.com/civicase/civicase/services/audit => ../services/audit
 
 replace github.com/civicase/civicase/services/supervision => ../services/supervision
+
+replace github.com/civicase/civicase/services/reporting => ../services/reporting

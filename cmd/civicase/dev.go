@@ -15,6 +15,7 @@ import (
 	"github.com/civicase/civicase/pkg/telemetry"
 	"github.com/civicase/civicase/services/audit"
 	"github.com/civicase/civicase/services/intake"
+	"github.com/civicase/civicase/services/reporting"
 	"github.com/civicase/civicase/services/routing"
 	"github.com/civicase/civicase/services/supervision"
 )
@@ -26,6 +27,7 @@ func services(dir string) []devstack.Service {
 		{Name: "intake", Port: 7101, Build: intake.New},
 		{Name: "routing", Port: 7102, Build: routing.New},
 		{Name: "supervision", Port: 7103, Build: supervision.New},
+		{Name: "reporting", Port: 7104, Build: reporting.New},
 		{Name: "audit", Port: 7105, Build: audit.NewWith(audit.Options{KeyDir: filepath.Join(dir, "audit"), GenerateKey: true, CheckpointInterval: 10 * time.Second})},
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/civicase/civicase/pkg/seal"
 	"github.com/civicase/civicase/pkg/svc"
 	"github.com/civicase/civicase/services/intake"
+	"github.com/civicase/civicase/services/reporting"
 	"github.com/civicase/civicase/services/routing"
 	"github.com/civicase/civicase/services/supervision"
 )
@@ -26,6 +27,7 @@ var projected = []replay.Service{
 	{Name: "intake", Build: intake.New},
 	{Name: "routing", Build: routing.New},
 	{Name: "supervision", Build: supervision.New},
+	{Name: "reporting", Build: reporting.New},
 }
 
 // replayCmd is `civicase audit replay`.

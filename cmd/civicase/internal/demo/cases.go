@@ -29,6 +29,16 @@ func (c *caseRun) after(lo, hi int) bool {
 	return !c.on.After(historyEnd)
 }
 
+// moveTo sets the next step's date, never before the previous step (a long holiday can push the
+// earlier steps past a date planned from the acceptance).
+func (c *caseRun) moveTo(d calendar.Date) {
+	if d.After(c.on) {
+		c.on = d
+		return
+	}
+	c.on = calendar.AddWorkingDays(c.on, 1)
+}
+
 func (c *caseRun) client(role auth.Role) (routingv1.RoutingServiceClient, error) {
 	return c.g.routing(c.unit, role, c.on)
 }
@@ -141,7 +151,7 @@ func (c *caseRun) complaint(ctx context.Context) error {
 	if c.rng.Float64() < 0.1 {
 		days = 33 + c.rng.IntN(20)
 	}
-	c.on = calendar.NextWorkingDay(accepted.AddDays(days - 1))
+	c.moveTo(calendar.NextWorkingDay(accepted.AddDays(days - 1)))
 	if c.on.After(historyEnd) {
 		return nil
 	}
@@ -198,7 +208,7 @@ func (c *caseRun) denunciation(ctx context.Context) error {
 		extra += 12
 	}
 	if c.rng.Float64() < 0.2 { // complex: one extension of 30 days (Luật TC Đ30)
-		c.on = calendar.NextWorkingDay(accepted.AddDays(25 + extra))
+		c.moveTo(calendar.NextWorkingDay(accepted.AddDays(25 + extra)))
 		if c.on.After(historyEnd) {
 			return nil
 		}
@@ -207,7 +217,7 @@ func (c *caseRun) denunciation(ctx context.Context) error {
 		}
 		extra += 30
 	}
-	c.on = calendar.NextWorkingDay(accepted.AddDays(18 + extra + c.rng.IntN(14)))
+	c.moveTo(calendar.NextWorkingDay(accepted.AddDays(18 + extra + c.rng.IntN(14))))
 	if c.on.After(historyEnd) {
 		return nil
 	}
