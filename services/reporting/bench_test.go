@@ -2,6 +2,8 @@ package reporting_test
 
 import (
 	"context"
+
+	"cloud.google.com/go/civil"
 	"fmt"
 	"os"
 	"strconv"
@@ -21,6 +23,7 @@ import (
 	unitv1 "github.com/civicase/civicase/proto/gen/civicase/unit/v1"
 	"github.com/civicase/civicase/services/reporting/internal/adapters/postgres"
 	"github.com/civicase/civicase/services/reporting/internal/domain"
+	"github.com/civicase/civicase/services/reporting/internal/forms"
 )
 
 // The synthetic province of the benchmark: 10 cities of 15 wards each; cases are received at the
@@ -33,7 +36,7 @@ const (
 
 var benchStart = calendar.Date{Year: 2023, Month: 12, Day: 15}
 
-func benchProvince() string { return "BP" }
+func benchProvince() string  { return "BP" }
 func benchCity(c int) string { return fmt.Sprintf("BP.C%02d", c) }
 func benchWard(c, w int) string {
 	return fmt.Sprintf("BP.C%02d.W%02d", c, w)
@@ -209,7 +212,9 @@ func loadProvince(b *testing.B, w *world, n int) (rows int) {
 	return rows
 }
 
-func pgDate(d calendar.Date) time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
+func pgDate(d calendar.Date) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
+}
 
 // BenchmarkYearReport times GenerateReport of a reporting year (2025: 15/12/2024–14/12/2025)
 // on a province-sized state, for one form, at city and at province level, through gRPC.
@@ -224,6 +229,23 @@ func BenchmarkYearReport(b *testing.B) {
 	start := time.Now()
 	loadProvince(b, w, benchN())
 	fmt.Printf("state generated and written in %s\n", time.Since(start).Round(time.Millisecond))
+	if os.Getenv("CIVICASE_BENCH_EXPLAIN") != "" {
+		var units []string
+		units = append(units, benchProvince())
+		for c := range benchCities {
+			units = append(units, benchCity(c))
+			for x := range benchWards {
+				units = append(units, benchWard(c, x))
+			}
+		}
+		f, _ := forms.Builtin().InForce("01/XLD", civil.Date{Year: 2025, Month: 12, Day: 14})
+		plan, err := postgres.SumsReader{DB: w.svc.Env.DB}.Explain(context.Background(), units, domain.BaseMetrics(f.Metrics()),
+			calendar.Date{Year: 2024, Month: 12, Day: 15}, calendar.Date{Year: 2025, Month: 12, Day: 14})
+		if err != nil {
+			b.Fatal(err)
+		}
+		fmt.Println(plan)
+	}
 	year := &reportingv1.PeriodSpec{Period: &reportingv1.PeriodSpec_Statutory{Statutory: &reportingv1.StatutoryPeriod{Year: 2025, Kind: reportingv1.PeriodKind_PERIOD_KIND_YEAR}}}
 	for _, c := range []struct {
 		name, form, unit string

@@ -87,21 +87,21 @@ CREATE TABLE facts_day_v1 (
 	metric text   NOT NULL,
 	day    date   NOT NULL,
 	value  bigint NOT NULL,
-	PRIMARY KEY (unit, day, metric)
+	PRIMARY KEY (unit, day, metric) INCLUDE (value) -- covering: reports read the index only
 );
 CREATE TABLE facts_month_v1 (
 	unit   text   NOT NULL,
 	metric text   NOT NULL,
 	month  date   NOT NULL, -- first day of the month
 	value  bigint NOT NULL,
-	PRIMARY KEY (unit, month, metric)
+	PRIMARY KEY (unit, month, metric) INCLUDE (value)
 );
 CREATE TABLE facts_year_v1 (
 	unit   text   NOT NULL,
 	metric text   NOT NULL,
 	year   date   NOT NULL, -- 1 January
 	value  bigint NOT NULL,
-	PRIMARY KEY (unit, year, metric)
+	PRIMARY KEY (unit, year, metric) INCLUDE (value)
 );
 CREATE TABLE case_state_v1 (
 	case_id text  PRIMARY KEY,
