@@ -172,11 +172,12 @@ func loadProvince(b *testing.B, w *world, n int) (rows int) {
 			processed = append(processed, []any{fmt.Sprintf("bench-%07d", i), j, p.Unit, string(p.Class), pgDate(p.Received), pgDate(p.Processed)})
 		}
 	}
-	months, years := map[factKey]int64{}, map[factKey]int64{}
+	halves, months, years := map[factKey]int64{}, map[factKey]int64{}, map[factKey]int64{}
 	var day [][]any
 	for k, v := range sums {
 		d := benchStart.AddDays(int(k.day))
 		day = append(day, []any{unitNames[k.unit], metricNames[k.metric], pgDate(d), v})
+		halves[factKey{k.unit, k.metric, int32(postgres.HalfOf(d).DaysSince(benchStart))}] += v
 		months[factKey{k.unit, k.metric, int32(postgres.MonthOf(d).DaysSince(benchStart))}] += v
 		years[factKey{k.unit, k.metric, int32(postgres.YearOf(d).DaysSince(benchStart))}] += v
 	}
@@ -186,7 +187,7 @@ func loadProvince(b *testing.B, w *world, n int) (rows int) {
 		}
 		return out
 	}
-	month, year := coarse(months), coarse(years)
+	half, month, year := coarse(halves), coarse(months), coarse(years)
 	db := w.svc.Env.DB
 	for _, t := range []struct {
 		table string
@@ -194,6 +195,7 @@ func loadProvince(b *testing.B, w *world, n int) (rows int) {
 		rows  [][]any
 	}{
 		{postgres.TableFactsDay, []string{"unit", "metric", "day", "value"}, day},
+		{postgres.TableFactsHalf, []string{"unit", "metric", "half", "value"}, half},
 		{postgres.TableFactsMonth, []string{"unit", "metric", "month", "value"}, month},
 		{postgres.TableFactsYear, []string{"unit", "metric", "year", "value"}, year},
 		{postgres.TableProcessed, []string{"case_id", "idx", "unit", "class", "received_on", "processed_on"}, processed},
@@ -204,7 +206,7 @@ func loadProvince(b *testing.B, w *world, n int) (rows int) {
 		rows += len(t.rows)
 	}
 	// Autovacuum does this on a live server; here it would run at some point of the timings.
-	if _, err := db.Exec(ctx, "VACUUM ANALYZE reporting.facts_day_v1, reporting.facts_month_v1, reporting.facts_year_v1, reporting.processed_v1"); err != nil {
+	if _, err := db.Exec(ctx, "VACUUM ANALYZE reporting.facts_day_v1, reporting.facts_half_v1, reporting.facts_month_v1, reporting.facts_year_v1, reporting.processed_v1"); err != nil {
 		b.Fatal(err)
 	}
 	fmt.Printf("province state: %d cases, %d events reduced, %d daily rows, %d monthly rows, %d yearly rows, %d processed rows (written with CopyFrom)\n",

@@ -80,6 +80,24 @@ func TestReportsOfTheHandMadeHistory(t *testing.T) {
 		}
 	})
 
+	t.Run("explicit range", func(t *testing.T) {
+		// 2025-02-03..2025-04-02 at K: K2 carried over (received 01-22, processed 02-05); K3 K4 K5
+		// K6 K7 K10 received; all but K10 processed by 04-02.
+		sp := spec("01/XLD", kinhDinh, "Q1", alone)
+		sp.Period = &reportingv1.PeriodSpec{Period: &reportingv1.PeriodSpec_Range{Range: &commonv1.DateRange{From: day("2025-02-03"), To: day("2025-04-02")}}}
+		res, err := w.client.GenerateReport(ctx, &reportingv1.GenerateReportRequest{Spec: sp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := cells(res.GetReport().GetRows()[0])
+		if got[1] != "7" || got[2] != "1" || got[3] != "6" || got[4] != "6" || got[5] != "1" {
+			t.Errorf("cells %v, want 1=7 2=1 3=6 4=6 5=1", got)
+		}
+		if l := res.GetReport().GetPeriod().GetLine(); l != "Số liệu tính từ ngày 03/02/2025 đến ngày 02/04/2025" {
+			t.Errorf("period line %q", l)
+		}
+	})
+
 	t.Run("zero until source is named", func(t *testing.T) {
 		res, err := w.client.GenerateReport(ctx, &reportingv1.GenerateReportRequest{Spec: spec("01/XLD", city, "Q1", alone)})
 		if err != nil {

@@ -59,6 +59,7 @@ const (
 	TableFactsDay   = "facts_day_v1"
 	TableFactsMonth = "facts_month_v1"
 	TableFactsYear  = "facts_year_v1"
+	TableFactsHalf  = "facts_half_v1"
 	TableCaseState  = "case_state_v1"
 	TableProcessed  = "processed_v1"
 	TableSessions   = "sessions_v1"
@@ -72,7 +73,7 @@ func (*Facts) Version() int { return 1 }
 
 // Tables are this version's tables.
 func (*Facts) Tables() []string {
-	return []string{TableFactsDay, TableFactsMonth, TableFactsYear, TableCaseState, TableProcessed, TableSessions}
+	return []string{TableFactsDay, TableFactsHalf, TableFactsMonth, TableFactsYear, TableCaseState, TableProcessed, TableSessions}
 }
 
 // AggregateTypes are the aggregates whose events count.
@@ -88,6 +89,13 @@ CREATE TABLE facts_day_v1 (
 	day    date   NOT NULL,
 	value  bigint NOT NULL,
 	PRIMARY KEY (unit, day, metric) INCLUDE (value) -- covering: reports read the index only
+);
+CREATE TABLE facts_half_v1 (
+	unit   text   NOT NULL,
+	metric text   NOT NULL,
+	half   date   NOT NULL, -- the 1st or the 15th
+	value  bigint NOT NULL,
+	PRIMARY KEY (unit, half, metric) INCLUDE (value)
 );
 CREATE TABLE facts_month_v1 (
 	unit   text   NOT NULL,
@@ -239,43 +247,41 @@ func (p *Facts) applySession(ctx context.Context, tx *projection.Tx, events []pr
 	return nil
 }
 
-const upsertDay = `INSERT INTO ` + TableFactsDay + ` (unit, metric, day, value)
+// upsertSQL adds deltas to one level's sums, one statement for many rows.
+func upsertSQL(lv level) string {
+	return `INSERT INTO ` + lv.table + ` (unit, metric, ` + lv.column + `, value)
 SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[])
-ON CONFLICT (unit, day, metric) DO UPDATE SET value = ` + TableFactsDay + `.value + EXCLUDED.value`
+ON CONFLICT (unit, ` + lv.column + `, metric) DO UPDATE SET value = ` + lv.table + `.value + EXCLUDED.value`
+}
 
-const upsertYear = `INSERT INTO ` + TableFactsYear + ` (unit, metric, year, value)
-SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[])
-ON CONFLICT (unit, year, metric) DO UPDATE SET value = ` + TableFactsYear + `.value + EXCLUDED.value`
+var upserts = func() []string {
+	out := make([]string, len(levels))
+	for i, lv := range levels {
+		out[i] = upsertSQL(lv)
+	}
+	return out
+}()
 
-const upsertMonth = `INSERT INTO ` + TableFactsMonth + ` (unit, metric, month, value)
-SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[])
-ON CONFLICT (unit, month, metric) DO UPDATE SET value = ` + TableFactsMonth + `.value + EXCLUDED.value`
-
-// queueFacts adds fact deltas to the daily, monthly and yearly sums, one statement each.
+// queueFacts adds fact deltas to the sums of every level (day, half-month, month, year), one
+// statement each.
 func queueFacts(tx *projection.Tx, facts []domain.Fact) {
 	if len(facts) == 0 {
 		return
 	}
-	cols := func(fs []domain.Fact) (units, metrics []string, days []time.Time, values []int64) {
-		for _, f := range fs {
+	for i, lv := range levels {
+		bucketed := make([]domain.Fact, len(facts))
+		for j, f := range facts {
+			f.Day = lv.start(f.Day)
+			bucketed[j] = f
+		}
+		var units, metrics []string
+		var days []time.Time
+		var values []int64
+		for _, f := range domain.SumFacts(bucketed) {
 			units, metrics, days, values = append(units, f.Unit), append(metrics, f.Metric), append(days, pgDate(f.Day)), append(values, f.Value)
 		}
-		return
-	}
-	u, m, d, v := cols(facts)
-	tx.Queue(upsertDay, u, m, d, v)
-	for _, c := range []struct {
-		sql    string
-		bucket func(calendar.Date) calendar.Date
-	}{{upsertMonth, MonthOf}, {upsertYear, YearOf}} {
-		sql, bucket := c.sql, c.bucket
-		coarse := make([]domain.Fact, len(facts))
-		for i, f := range facts {
-			f.Day = bucket(f.Day)
-			coarse[i] = f
-		}
-		if u, m, d, v := cols(domain.SumFacts(coarse)); len(u) > 0 {
-			tx.Queue(sql, u, m, d, v)
+		if len(units) > 0 {
+			tx.Queue(upserts[i], units, metrics, days, values)
 		}
 	}
 }

@@ -25,37 +25,6 @@ type Snapshot struct {
 	Seq uint64
 }
 
-// sumsSQL reads, per unit and metric, the sum before the period ($b: stocks only) and the sum
-// within it ($a), each from the coarsest table that covers a span exactly: before the period,
-// whole years before the start's year from facts_year_v1, the months of that year before the
-// start's month from facts_month_v1, the days of that month before the start from facts_day_v1;
-// within it, the whole months from facts_month_v1 and the days at either edge from facts_day_v1.
-// So a report reads a few hundred rows per unit and metric whatever the number of cases.
-//
-// The units are joined laterally so that each is read by a range scan of its own rows in the
-// primary keys (unit first), never by a scan of the whole table, however many units a province has.
-const sumsSQL = `
-SELECT u.unit, x.metric, sum(x.b)::bigint, sum(x.d)::bigint
-FROM unnest($1::text[]) AS u(unit) CROSS JOIN LATERAL (
-	SELECT metric, value AS b, 0::bigint AS d FROM facts_year_v1
-		WHERE unit = u.unit AND year < $4 AND metric = ANY($2)
-	UNION ALL
-	SELECT metric, value, 0 FROM facts_month_v1
-		WHERE unit = u.unit AND month >= $4 AND month < $5 AND metric = ANY($2)
-	UNION ALL
-	SELECT metric, value, 0 FROM facts_day_v1
-		WHERE unit = u.unit AND day >= $5 AND day < $6 AND metric = ANY($2)
-	UNION ALL
-	SELECT metric, 0, value FROM facts_month_v1
-		WHERE unit = u.unit AND month >= $7 AND month < $8 AND metric = ANY($3)
-	UNION ALL
-	SELECT metric, 0, value FROM facts_day_v1
-		WHERE unit = u.unit AND day >= $6 AND day < $7 AND day <= $9 AND metric = ANY($3)
-	UNION ALL
-	SELECT metric, 0, value FROM facts_day_v1
-		WHERE unit = u.unit AND day >= greatest($8, $6) AND day <= $9 AND metric = ANY($3)
-) x GROUP BY u.unit, x.metric`
-
 // carriedSQL counts the petitions processed in the period that were received before it:
 // received_on < F <= processed_on is "[received_on, processed_on) contains F-1".
 const carriedSQL = `
@@ -99,9 +68,8 @@ func (r SumsReader) Sums(ctx context.Context, units, metrics []string, from, to 
 		if _, err := tx.Exec(ctx, "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL enable_bitmapscan = off"); err != nil {
 			return err
 		}
-		ff, ft := fullMonths(from, to)
-		rows, err := tx.Query(ctx, sumsSQL, units, stocks, metrics,
-			pgDate(YearOf(from)), pgDate(MonthOf(from)), pgDate(from), pgDate(ff), pgDate(ft), pgDate(to))
+		sql, spanArgs := sumsQuery(from, to)
+		rows, err := tx.Query(ctx, sql, append([]any{units, stocks, metrics}, spanArgs...)...)
 		if err != nil {
 			return err
 		}
@@ -161,23 +129,6 @@ func (s *Snapshot) add(unit, metric string, w domain.Window) {
 	s.ByUnit[unit] = u
 }
 
-// fullMonths is the span [fullFrom, fullTo) of the whole calendar months within [from, to]; it
-// is empty (fullFrom == fullTo) when there are none.
-func fullMonths(from, to calendar.Date) (calendar.Date, calendar.Date) {
-	ff := MonthOf(from)
-	if from.Day != 1 {
-		ff = calendar.NewDate(from.Year, from.Month+1, 1)
-	}
-	ft := MonthOf(to)
-	if to.AddDays(1).Day == 1 { // to is a month's last day
-		ft = to.AddDays(1)
-	}
-	if !ff.Before(ft) {
-		return ff, ff
-	}
-	return ff, ft
-}
-
 // Monthly returns, per calendar month touched by [from, to], the sum of metrics for units
 // within the period.
 func (r SumsReader) Monthly(ctx context.Context, units, metrics []string, from, to calendar.Date) (map[calendar.Date]int64, error) {
@@ -210,7 +161,7 @@ func (r SumsReader) Explain(ctx context.Context, units, metrics []string, from, 
 			stocks = append(stocks, m)
 		}
 	}
-	ff, ft := fullMonths(from, to)
+	sql, spanArgs := sumsQuery(from, to)
 	conn, err := r.DB.Acquire(ctx)
 	if err != nil {
 		return "", err
@@ -220,8 +171,7 @@ func (r SumsReader) Explain(ctx context.Context, units, metrics []string, from, 
 		return "", err
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), "RESET jit; RESET work_mem; RESET enable_bitmapscan")
-	rows, err := conn.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+sumsSQL, units, stocks, metrics,
-		pgDate(YearOf(from)), pgDate(MonthOf(from)), pgDate(from), pgDate(ff), pgDate(ft), pgDate(to))
+	rows, err := conn.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+sql, append([]any{units, stocks, metrics}, spanArgs...)...)
 	if err != nil {
 		return "", err
 	}
