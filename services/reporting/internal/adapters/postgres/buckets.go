@@ -17,7 +17,9 @@ type level struct {
 	start, next func(d calendar.Date) calendar.Date
 }
 
-func firstOfMonth(d calendar.Date) calendar.Date { return calendar.Date{Year: d.Year, Month: d.Month, Day: 1} }
+func firstOfMonth(d calendar.Date) calendar.Date {
+	return calendar.Date{Year: d.Year, Month: d.Month, Day: 1}
+}
 
 // HalfOf is the first day of d's half-month: the 1st or the 15th.
 func HalfOf(d calendar.Date) calendar.Date {
