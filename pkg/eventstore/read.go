@@ -2,8 +2,10 @@ package eventstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -136,21 +138,33 @@ func (s *Store) Follow(ctx context.Context, opts ReadOptions, fn func(Commit) er
 	}
 }
 
-// LastSeqOf is the stream sequence of the last message on a subject (wildcards allowed), 0 if there
-// is none: one direct get, so a cache keyed on it (the unit registry) costs one round trip to check.
+// LastSeqOf is the sequence of the last message on a subject (wildcards allowed), 0 if there is
+// none: one direct get, so a cache keyed on it (the unit registry) costs one round trip to check.
+// It asks the stream directly rather than through a stream handle, whose lookup is a stream-info
+// request of its own and cost more than the get.
 func (s *Store) LastSeqOf(ctx context.Context, subject string) (uint64, error) {
-	stream, err := s.js.Stream(ctx, s.stream)
-	if err != nil {
-		return 0, err
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
 	}
-	m, err := stream.GetLastMsgForSubject(ctx, subject)
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
+	req, _ := json.Marshal(directGetRequest{LastFor: subject})
+	m, err := s.nc.RequestWithContext(ctx, "$JS.API.DIRECT.GET."+s.stream, req)
+	if err != nil {
+		return 0, fmt.Errorf("last of %s: %w", subject, err)
+	}
+	switch status := m.Header.Get("Status"); status {
+	case "":
+	case "404": // nothing on the subject yet
 		return 0, nil
+	default:
+		return 0, fmt.Errorf("last of %s: direct get status %s %s", subject, status, m.Header.Get("Description"))
 	}
+	seq, err := strconv.ParseUint(m.Header.Get("Nats-Sequence"), 10, 64)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("%w: direct get of %s without sequence", ErrCorrupt, subject)
 	}
-	return m.Sequence, nil
+	return seq, nil
 }
 
 // orderedConfig is the ordered consumer that starts where opts.From says and reads opts.Subjects.

@@ -419,3 +419,28 @@ func TestFollowDeliversExistingAndNewCommitsInOrder(t *testing.T) {
 		t.Fatalf("follow ended with %v", err)
 	}
 }
+
+func TestLastSeqOfNamesTheLastCommitOnSubjects(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, testenv.StartNATS(t).Conn, "city")
+	units := s.SubjectsOf("unit")
+	if last, err := s.LastSeqOf(ctx, units); err != nil || last != 0 {
+		t.Fatalf("empty log: %d, %v; want 0", last, err)
+	}
+	unit := eventstore.Aggregate{Type: "unit", ID: "W1"}
+	res, err := s.Append(ctx, unit, eventstore.Tail{}, meta("u1"), ev("registered"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Other aggregates' commits after it do not move the units' last sequence.
+	for i := range 3 {
+		if _, err := s.Append(ctx, eventstore.Aggregate{Type: "petition", ID: fmt.Sprintf("p%d", i)}, eventstore.Tail{}, meta(fmt.Sprintf("p%d", i)), ev("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for subject, want := range map[string]uint64{units: res.Seq, s.Subject(unit): res.Seq, s.SubjectsOf("petition"): res.Seq + 3, s.SubjectsOf("session"): 0} {
+		if last, err := s.LastSeqOf(ctx, subject); err != nil || last != want {
+			t.Errorf("LastSeqOf(%s) = %d, %v; want %d", subject, last, err, want)
+		}
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	eventv1 "github.com/civicase/civicase/proto/gen/civicase/event/v1"
@@ -133,6 +134,12 @@ type Options struct {
 	CacheTTL time.Duration
 	// CacheSize bounds how many subjects' keys are cached; default 10000.
 	CacheSize int
+	// SubjectReserve is how many new data subjects NewSubject makes ahead, their keys stored in one
+	// write to the key store, so that registering a new person waits on no key-store write of its
+	// own. Default 32; negative makes each new subject's key when it is asked for. The reserved
+	// keys are held unwrapped in memory like cached ones; those a process never hands out (it
+	// stopped) stay in the key store as keys nothing was sealed with.
+	SubjectReserve int
 }
 
 // Sealer seals and opens personal data. It is safe for concurrent use.
@@ -142,6 +149,23 @@ type Sealer struct {
 	recorder AccessRecorder
 	now      func() time.Time
 	cache    *keyCache
+
+	reserveSize int
+	reserveMu   sync.Mutex
+	reserve     []reservedSubject // stored in the key store, not handed out yet
+	filling     *reserveFill      // the write in flight that the callers finding reserve empty wait on
+}
+
+// reservedSubject is a new data subject made ahead: their key is stored, nothing is sealed with it.
+type reservedSubject struct {
+	ref string
+	key *dataKey
+}
+
+// reserveFill is one write of reserved keys; err is set before done closes.
+type reserveFill struct {
+	done chan struct{}
+	err  error
 }
 
 // New returns a Sealer over the given key provider and key store.
@@ -158,16 +182,134 @@ func New(opts Options) (*Sealer, error) {
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = 10000
 	}
+	if opts.SubjectReserve == 0 {
+		opts.SubjectReserve = 32
+	}
 	cache, err := newKeyCache(opts.CacheSize, opts.CacheTTL)
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{keys: opts.Keys, store: opts.Store, recorder: opts.Recorder, now: opts.Clock, cache: cache}, nil
+	return &Sealer{keys: opts.Keys, store: opts.Store, recorder: opts.Recorder, now: opts.Clock, cache: cache, reserveSize: opts.SubjectReserve}, nil
 }
 
 // NewSubjectRef returns a fresh pseudonymous reference for a data subject: 128 random bits, derived
 // from nothing about the person, so it reveals nothing and cannot be recomputed from their data.
 func NewSubjectRef() string { return rand.Text() }
+
+// NewSubject makes a new data subject: a fresh reference (NewSubjectRef) whose data key is already
+// stored in the key store when it is returned, and is in the cache. Sealing for a person known to be
+// new this way waits on no key-store look-up, and — from the reserve that one write fills for the
+// next Options.SubjectReserve new subjects — on no key-store write of its own.
+func (s *Sealer) NewSubject(ctx context.Context) (string, error) {
+	if s.reserveSize < 0 {
+		return s.newSubjectNow(ctx)
+	}
+	for {
+		s.reserveMu.Lock()
+		if n := len(s.reserve); n > 0 {
+			r := s.reserve[n-1]
+			s.reserve = s.reserve[:n-1]
+			s.reserveMu.Unlock()
+			// Nobody else knows the reference, so no shredding can be recorded against it.
+			if _, err := s.cache.put(r.ref, r.key, s.now()); err != nil {
+				return "", err
+			}
+			return r.ref, nil
+		}
+		fill, mine := s.filling, false
+		if fill == nil {
+			fill, mine = &reserveFill{done: make(chan struct{})}, true
+			s.filling = fill
+		}
+		s.reserveMu.Unlock()
+		if mine {
+			fill.err = s.fillReserve(ctx)
+			s.reserveMu.Lock()
+			s.filling = nil
+			s.reserveMu.Unlock()
+			close(fill.done)
+			if fill.err != nil {
+				return "", fill.err
+			}
+			continue
+		}
+		// Another caller's write fills the reserve for us too; if it fails, try our own.
+		select {
+		case <-fill.done:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+}
+
+// newSubjectNow makes one new subject and stores their key, without the reserve.
+func (s *Sealer) newSubjectNow(ctx context.Context) (string, error) {
+	ref := NewSubjectRef()
+	now := s.now()
+	stored, dek, err := s.createKey(ctx, ref, now)
+	if err != nil {
+		return "", fmt.Errorf("seal: data key of new subject %s: %w", ref, err)
+	}
+	if dek == nil {
+		// Another writer stored a key for these 128 random bits first; the first seal loads theirs.
+		return ref, nil
+	}
+	defer clear(dek)
+	aead, err := chacha20poly1305.NewX(dek)
+	if err != nil {
+		return "", fmt.Errorf("seal: data key of new subject %s: %w", ref, err)
+	}
+	if _, err := s.cache.put(ref, &dataKey{keyID: stored.KeyID, aead: aead}, now); err != nil {
+		return "", err
+	}
+	return ref, nil
+}
+
+// fillReserve makes reserveSize new subjects and stores their wrapped keys in one write; only keys
+// the store reports stored join the reserve.
+func (s *Sealer) fillReserve(ctx context.Context) error {
+	keyID, err := s.keys.CurrentKeyID(ctx)
+	if err != nil {
+		return fmt.Errorf("seal: new subjects: %w", err)
+	}
+	now := s.now()
+	keys := make([]StoredKey, s.reserveSize)
+	deks := make([][]byte, s.reserveSize)
+	defer func() {
+		for _, dek := range deks {
+			clear(dek)
+		}
+	}()
+	for i := range keys {
+		ref := NewSubjectRef()
+		deks[i] = make([]byte, DataKeySize)
+		_, _ = rand.Read(deks[i])
+		wrapped, err := s.keys.Wrap(ctx, keyID, deks[i], wrapAD(ref))
+		if err != nil {
+			return fmt.Errorf("seal: new subjects: %w", err)
+		}
+		keys[i] = StoredKey{SubjectRef: ref, KeyID: keyID, WrappedDEK: wrapped, CreatedAt: now}
+	}
+	stored, err := createKeys(ctx, s.store, keys)
+	if err != nil {
+		return fmt.Errorf("seal: new subjects: %w", err)
+	}
+	made := make([]reservedSubject, 0, len(keys))
+	for i, k := range keys {
+		if !stored[i] {
+			continue
+		}
+		aead, err := chacha20poly1305.NewX(deks[i])
+		if err != nil {
+			return fmt.Errorf("seal: new subjects: %w", err)
+		}
+		made = append(made, reservedSubject{ref: k.SubjectRef, key: &dataKey{keyID: keyID, aead: aead}})
+	}
+	s.reserveMu.Lock()
+	s.reserve = append(s.reserve, made...)
+	s.reserveMu.Unlock()
+	return nil
+}
 
 // Seal encrypts pd for the subject under scope. The subject's data key is created on first use.
 func (s *Sealer) Seal(ctx context.Context, subjectRef string, scope Scope, pd *personv1.PersonalData) (*eventv1.SealedData, error) {

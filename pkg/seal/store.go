@@ -2,6 +2,7 @@ package seal
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -30,6 +31,30 @@ type KeyStore interface {
 	// Shred destroys the subject's wrapped key and leaves a tombstone dated at, or keeps the date
 	// of an earlier shredding. Shredding an unknown subject leaves a tombstone too.
 	Shred(ctx context.Context, subjectRef string, at time.Time) error
+}
+
+// KeyBatchCreator is a KeyStore that stores many new data keys in one durable write. Sealer.NewSubject
+// uses it to make new subjects ahead; with a store that lacks it, it stores them one by one.
+type KeyBatchCreator interface {
+	// CreateBatch stores each key whose subject has no key yet, like Create, and reports which
+	// were stored: false where the subject already had a key or a tombstone, which is kept.
+	CreateBatch(ctx context.Context, keys []StoredKey) (stored []bool, err error)
+}
+
+// createKeys stores new keys in one write where the store can, one by one where it cannot.
+func createKeys(ctx context.Context, s KeyStore, keys []StoredKey) ([]bool, error) {
+	if b, ok := s.(KeyBatchCreator); ok {
+		return b.CreateBatch(ctx, keys)
+	}
+	out := make([]bool, len(keys))
+	for i, k := range keys {
+		_, created, err := s.Create(ctx, k)
+		if err != nil && !errors.Is(err, ErrShredded) {
+			return nil, err
+		}
+		out[i] = created
+	}
+	return out, nil
 }
 
 // MemoryKeyStore is a KeyStore in memory, for tests.
@@ -77,6 +102,22 @@ func (s *MemoryKeyStore) Create(_ context.Context, k StoredKey) (StoredKey, bool
 	k.WrappedDEK = append([]byte(nil), k.WrappedDEK...)
 	s.keys[k.SubjectRef] = k
 	return k, true, nil
+}
+
+// CreateBatch stores each key whose subject has none yet.
+func (s *MemoryKeyStore) CreateBatch(_ context.Context, keys []StoredKey) ([]bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]bool, len(keys))
+	for i, k := range keys {
+		if _, err := s.getLocked(k.SubjectRef); err != ErrUnknownSubject {
+			continue
+		}
+		k.WrappedDEK = append([]byte(nil), k.WrappedDEK...)
+		s.keys[k.SubjectRef] = k
+		out[i] = true
+	}
+	return out, nil
 }
 
 // Shred forgets the subject's wrapped key and keeps a tombstone.

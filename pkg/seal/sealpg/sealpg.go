@@ -94,6 +94,40 @@ func (s *KeyStore) Create(ctx context.Context, k seal.StoredKey) (seal.StoredKey
 	return existing, false, err
 }
 
+// CreateBatch inserts the keys of subjects that have no row, in one statement and so one commit;
+// existing rows (keys and tombstones) win.
+func (s *KeyStore) CreateBatch(ctx context.Context, keys []seal.StoredKey) ([]bool, error) {
+	refs, ids, wrapped, created := make([]string, len(keys)), make([]string, len(keys)), make([][]byte, len(keys)), make([]time.Time, len(keys))
+	for i, k := range keys {
+		refs[i], ids[i], wrapped[i], created[i] = k.SubjectRef, k.KeyID, k.WrappedDEK, k.CreatedAt
+	}
+	rows, err := s.pool.Query(ctx,
+		`INSERT INTO `+s.table+` (subject_ref, key_id, wrapped_dek, created_at)
+		 SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[])
+		 ON CONFLICT (subject_ref) DO NOTHING
+		 RETURNING subject_ref`,
+		refs, ids, wrapped, created)
+	if err != nil {
+		return nil, fmt.Errorf("sealpg: create keys: %w", err)
+	}
+	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("sealpg: create keys: %w", err)
+	}
+	stored := make(map[string]bool, len(inserted))
+	for _, ref := range inserted {
+		stored[ref] = true
+	}
+	out := make([]bool, len(keys))
+	for i, k := range keys {
+		out[i] = stored[k.SubjectRef]
+		delete(stored, k.SubjectRef) // a reference given twice in one batch was stored once
+	}
+	return out, nil
+}
+
+var _ seal.KeyBatchCreator = (*KeyStore)(nil)
+
 // Shred nulls the subject's wrapped key and dates the tombstone, keeping the first date on a
 // repeat; an unknown subject gets a tombstone row with no key.
 func (s *KeyStore) Shred(ctx context.Context, subjectRef string, at time.Time) error {

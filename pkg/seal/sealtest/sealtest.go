@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -105,6 +106,36 @@ func TestKeyStore(t *testing.T, newStore func(t *testing.T) seal.KeyStore) {
 		} else {
 			checkKey(t, got, key("b", 1))
 		}
+	})
+
+	t.Run("batch stores new keys and keeps existing ones", func(t *testing.T) {
+		s := newStore(t)
+		b, ok := s.(seal.KeyBatchCreator)
+		if !ok {
+			t.Skip("the store writes keys one by one")
+		}
+		if _, _, err := s.Create(ctx, key("old", 1)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Shred(ctx, "gone", t0); err != nil {
+			t.Fatal(err)
+		}
+		stored, err := b.CreateBatch(ctx, []seal.StoredKey{key("n1", 2), key("old", 2), key("gone", 2), key("n2", 3)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []bool{true, false, false, true}; !slices.Equal(stored, want) {
+			t.Fatalf("CreateBatch stored %v, want %v", stored, want)
+		}
+		for ref, want := range map[string]seal.StoredKey{"n1": key("n1", 2), "n2": key("n2", 3), "old": key("old", 1)} {
+			got, err := s.Get(ctx, ref)
+			if err != nil {
+				t.Fatalf("Get %s: %v", ref, err)
+			}
+			checkKey(t, got, want)
+		}
+		_, err = s.Get(ctx, "gone")
+		checkShredded(t, err, "gone", t0)
 	})
 
 	t.Run("shred of unknown subject bars it", func(t *testing.T) {
