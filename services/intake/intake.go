@@ -13,7 +13,6 @@ import (
 	"github.com/civicase/civicase/pkg/svc"
 	intakev1 "github.com/civicase/civicase/proto/gen/civicase/intake/v1"
 	unitv1 "github.com/civicase/civicase/proto/gen/civicase/unit/v1"
-	"github.com/civicase/civicase/services/intake/internal/adapters/eventlog"
 	grpcadapter "github.com/civicase/civicase/services/intake/internal/adapters/grpc"
 	"github.com/civicase/civicase/services/intake/internal/adapters/postgres"
 	"github.com/civicase/civicase/services/intake/internal/app"
@@ -35,12 +34,9 @@ func New(ctx context.Context, env svc.Env) (*svc.Service, error) {
 		Deadlines: deadline.Default(),
 		Index:     postgres.PetitionIndex{DB: env.DB},
 		Receipts:  postgres.ReceiptRegister{DB: env.DB},
-		// Unit existence is read from the one unit's aggregate (a direct get, no lock), not through
-		// app.UnitRegistry.Read: that catches the whole registry up from the log under one mutex
-		// on every call, and since petitions move the log all the time, every registration paid
-		// an ordered-consumer read, serialised — measured at half the single-client throughput.
-		// Both read the same unit events, so they agree on what exists when.
-		Units: eventlog.RegistryLookup{Store: env.Store},
+		// The registry in memory, caught up only when the log has a newer unit event: one direct
+		// get per registration, and reads share the registry's lock.
+		Units: units,
 	})
 	return &svc.Service{
 		Migrations: migrations.FS,

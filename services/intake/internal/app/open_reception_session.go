@@ -37,7 +37,7 @@ func (h OpenReceptionSessionHandler) Handle(ctx context.Context, cmd OpenRecepti
 		return id, nil
 	}
 	vs := s.Violations(d.today())
-	uv, err := d.checkUnit(ctx, "unit_code", s.UnitCode, s.HeldOn)
+	uv, err := d.checkUnits(ctx, s.HeldOn, unitField{"unit_code", s.UnitCode})
 	if err != nil {
 		return "", err
 	}

@@ -29,8 +29,10 @@ import (
 type PetitionIndex interface {
 	// PersonRef is the subject_ref first given to the person with this identity-number index.
 	PersonRef(ctx context.Context, idNumberIndex string) (ref string, found bool, err error)
-	// FindOriginal is the earliest original (non-repeat) petition of the same person on the same matter.
-	FindOriginal(ctx context.Context, q OriginalQuery) (petitionID string, found bool, err error)
+	// MatchSender answers, in one read, what registering a petition needs of its sender: the
+	// reference first given to the person (by identity-number index) and the earliest original
+	// (non-repeat) petition of the same person on the same matter.
+	MatchSender(ctx context.Context, q OriginalQuery) (SenderMatch, error)
 	// FindEarlierReception tells whether the person was received on the same matter before, by
 	// petition or visit, and the case (original petition) that reception belongs to, if any.
 	FindEarlierReception(ctx context.Context, q ReceptionQuery) (caseID string, found bool, err error)
@@ -44,6 +46,16 @@ type OriginalQuery struct {
 	NameIndex     string
 	MatterIndex   string
 	Kind          commonv1.PetitionKind
+}
+
+// SenderMatch is what the petition index knows of a petition's sender.
+type SenderMatch struct {
+	// PersonRef is the reference first given to the person with the identity-number index; empty
+	// when the index knows no such person (or the query had no identity-number index).
+	PersonRef string
+	// Original is the earliest original petition of the same person on the same matter; empty
+	// when there is none.
+	Original string
 }
 
 // ReceptionQuery asks whether a visitor, known by identity number, came on the same matter before.
@@ -63,9 +75,9 @@ type ReceiptRegister interface {
 
 // UnitDirectory is the unit registry as intake's petition commands need it.
 type UnitDirectory interface {
-	// InForce tells whether a unit with the code exists on the day (registered by then, not merged
-	// away before it).
-	InForce(ctx context.Context, code string, on calendar.Date) (bool, error)
+	// InForce tells, for each code, whether a unit with the code exists on the day (registered by
+	// then, not merged away before it). One call answers for all the units a command names.
+	InForce(ctx context.Context, on calendar.Date, codes ...string) ([]bool, error)
 }
 
 // PetitionDeps is what the petition and reception use cases work with.
@@ -157,8 +169,27 @@ func foldSession(events []eventstore.StoredEvent) (*domain.SessionState, error) 
 // identify computes a person's blind indexes and pseudonymous reference. The same person — by
 // identity number — gets the reference they were first given, so every piece of their data is
 // sealed with one key and shredding them shreds it all. Without an identity number nothing
-// identifies a person for sure, so they get a new reference.
+// identifies a person for sure, so they are a new data subject: SenderRef stays empty and sealFor
+// makes them one.
 func (d PetitionDeps) identify(ctx context.Context, pd *personv1.PersonalData, c *intakev1.SealedContent) (domain.Identity, error) {
+	who, err := d.blindIndexes(pd, c)
+	if err != nil {
+		return who, err
+	}
+	if who.IDNumberIndex != "" {
+		ref, found, err := d.Index.PersonRef(ctx, who.IDNumberIndex)
+		if err != nil {
+			return who, unavailable("the petition index", err)
+		}
+		if found {
+			who.SenderRef = ref
+		}
+	}
+	return who, nil
+}
+
+// blindIndexes computes a person's and a matter's blind indexes: keyed hashes, no round trip.
+func (d PetitionDeps) blindIndexes(pd *personv1.PersonalData, c *intakev1.SealedContent) (domain.Identity, error) {
 	var who domain.Identity
 	if id := pd.GetIdNumber(); id != "" {
 		ix, err := d.Indexer.IDNumber(id)
@@ -176,29 +207,25 @@ func (d PetitionDeps) identify(ctx context.Context, pd *personv1.PersonalData, c
 	if ix, err := d.Indexer.Matter(c.GetRespondent(), c.GetDecisionReference()); err == nil {
 		who.MatterIndex = ix.String()
 	}
-	if who.IDNumberIndex != "" {
-		ref, found, err := d.Index.PersonRef(ctx, who.IDNumberIndex)
-		if err != nil {
-			return who, unavailable("the petition index", err)
-		}
-		if found {
-			who.SenderRef = ref
-		}
-	}
-	if who.SenderRef == "" {
-		who.SenderRef = seal.NewSubjectRef()
-	}
 	return who, nil
 }
 
 // sealFor seals a person's data and the free text with the person's key, for one aggregate. A
-// person whose data was shredded and who comes again is a new data subject: their old key stays
-// destroyed and they get a new reference.
+// person with no reference yet becomes a new data subject, whose data key is stored before anything
+// is sealed with it. A person whose data was shredded and who comes again is a new data subject
+// too: their old key stays destroyed and they get a new reference.
 func (d PetitionDeps) sealFor(ctx context.Context, who *domain.Identity, scope seal.Scope, pd *personv1.PersonalData, content *intakev1.SealedContent) ([]*eventv1.SealedData, error) {
 	for attempt := 0; ; attempt++ {
+		if who.SenderRef == "" {
+			ref, err := d.Sealer.NewSubject(ctx)
+			if err != nil {
+				return nil, unavailable("sealing personal data", err)
+			}
+			who.SenderRef = ref
+		}
 		out, err := d.sealOnce(ctx, who.SenderRef, scope, pd, content)
 		if errors.Is(err, seal.ErrShredded) && attempt == 0 {
-			who.SenderRef = seal.NewSubjectRef()
+			who.SenderRef = ""
 			continue
 		}
 		if err != nil {
@@ -227,19 +254,32 @@ func (d PetitionDeps) sealOnce(ctx context.Context, ref string, scope seal.Scope
 	return out, nil
 }
 
-// checkUnit adds a violation when a unit code names no unit in force on the day.
-func (d PetitionDeps) checkUnit(ctx context.Context, field, code string, on calendar.Date) ([]apperr.Violation, error) {
-	if code == "" || on.IsZero() {
+// unitField is a unit code a command names, with the request field it came in.
+type unitField struct{ field, code string }
+
+// checkUnits adds a violation for each unit code that names no unit in force on the day.
+func (d PetitionDeps) checkUnits(ctx context.Context, on calendar.Date, units ...unitField) ([]apperr.Violation, error) {
+	var named []unitField
+	var codes []string
+	for _, u := range units {
+		if u.code != "" && !on.IsZero() {
+			named, codes = append(named, u), append(codes, u.code)
+		}
+	}
+	if len(codes) == 0 {
 		return nil, nil
 	}
-	ok, err := d.Units.InForce(ctx, code, on)
+	in, err := d.Units.InForce(ctx, on, codes...)
 	if err != nil {
 		return nil, unavailable("the unit registry", err)
 	}
-	if !ok {
-		return []apperr.Violation{apperr.Field(field, "no unit with this code exists on %s", on)}, nil
+	var vs []apperr.Violation
+	for i, u := range named {
+		if !in[i] {
+			vs = append(vs, apperr.Field(u.field, "no unit with this code exists on %s", on))
+		}
 	}
-	return nil, nil
+	return vs, nil
 }
 
 // unavailable classifies a failure of a dependency; the cause is logged, not sent.

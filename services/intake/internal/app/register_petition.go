@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/civicase/civicase/pkg/eventstore"
 	"github.com/civicase/civicase/pkg/seal"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
+	eventv1 "github.com/civicase/civicase/proto/gen/civicase/event/v1"
 	intakev1 "github.com/civicase/civicase/proto/gen/civicase/intake/v1"
 	"github.com/civicase/civicase/services/intake/internal/domain"
 )
@@ -52,62 +54,103 @@ type RegisterPetitionHandler struct {
 
 // Handle registers the petition; a retry with the same command id returns the first result and
 // appends nothing.
+//
+// A registration waits on the unit check (the registry in memory, one direct get to know it is
+// current), the index look-up (one query), two durable writes — the receipt claim and, for a new
+// sender, the data key, which comes from the sealer's reserve, written ahead for many senders — and
+// the append. What does not depend on each other runs at once (see register). The new aggregate is
+// not loaded first: its id comes from the command id, so it is empty unless this is a retry, and
+// the append, expecting an empty aggregate, then finds the command in the aggregate's history and
+// answers with the first commit. The history is read only where a retry could otherwise do what
+// the first call did not: before recording a repeat on another petition, and before refusing or
+// failing.
 func (h RegisterPetitionHandler) Handle(ctx context.Context, cmd RegisterPetition) (RegisterPetitionResult, error) {
-	d, p := h.d, cmd.Petition
 	// The role first; the unit once it is known to exist, so an unknown unit is an invalid argument.
 	if err := authorizePetition(cmd.Meta.Actor, actRegisterPetition, ""); err != nil {
 		return RegisterPetitionResult{}, err
 	}
-	id := commandID(d.Tenant, domain.AggregatePetition, "", cmd.Meta.Actor, cmd.Meta.ID)
+	id := commandID(h.d.Tenant, domain.AggregatePetition, "", cmd.Meta.Actor, cmd.Meta.ID)
 	agg := eventstore.Aggregate{Type: domain.AggregatePetition, ID: id.String()}
-	hist, err := d.Store.Load(ctx, agg)
-	if err != nil {
-		return RegisterPetitionResult{}, appendError(err)
+	res, err := h.register(ctx, cmd, id, agg)
+	if err != nil && ctx.Err() == nil {
+		// A retry of a recorded command gets its result even where the command would now be refused
+		// (the officer moved to another unit) or a dependency fails, as it did when the history was
+		// read first; and if the append did land but its answer was lost, this finds it.
+		if hist, lerr := h.d.Store.Load(ctx, agg); lerr == nil {
+			if c, done := hist.HasCommand(cmd.Meta.ID); done {
+				return registeredResult(c)
+			}
+		}
 	}
-	if c, done := hist.HasCommand(cmd.Meta.ID); done {
-		return registeredResult(c)
-	}
+	return res, err
+}
 
-	vs := p.Violations(d.today())
-	for _, u := range []struct{ field, code string }{{"unit_code", p.UnitCode}, {"respondent_unit_code", p.RespondentUnitCode}} {
-		uv, err := d.checkUnit(ctx, u.field, u.code, p.ReceivedOn)
+// register decides and appends, without first looking for the command in the aggregate's history.
+func (h RegisterPetitionHandler) register(ctx context.Context, cmd RegisterPetition, id uuid.UUID, agg eventstore.Aggregate) (RegisterPetitionResult, error) {
+	d, p := h.d, cmd.Petition
+	class := p.Classify()
+	who, whoErr := d.blindIndexes(p.Sender, p.Content)
+
+	// Two chains at once. The refusal check (field rules, then the units in the registry in memory:
+	// one direct get) comes before the receipt claim, so a refused command claims no number. The
+	// index look-up runs beside it, and the sealing, which needs the sender's reference from the
+	// index, waits for the check too. If the claim or the sealing fails nothing is appended; what
+	// the other stored — a receipt number held by this petition id, a data key nothing was sealed
+	// with — is found again by the client's retry, or stays unused.
+	var (
+		wg                                   sync.WaitGroup
+		checked                              = make(chan struct{})
+		refusal, claimErr, matchErr, sealErr error
+		receipt                              string
+		match                                SenderMatch
+		sealed                               []*eventv1.SealedData
+	)
+	wg.Go(func() {
+		refusal = h.refusal(ctx, cmd, whoErr)
+		close(checked)
+		if refusal == nil {
+			receipt, claimErr = h.claimReceipt(ctx, p, id)
+		}
+	})
+	wg.Go(func() {
+		if whoErr == nil && (who.IDNumberIndex != "" || (who.NameIndex != "" && who.MatterIndex != "")) {
+			var err error
+			match, err = d.Index.MatchSender(ctx, OriginalQuery{
+				IDNumberIndex: who.IDNumberIndex, NameIndex: who.NameIndex, MatterIndex: who.MatterIndex, Kind: class.Kind,
+			})
+			if err != nil {
+				matchErr = unavailable("the petition index", err)
+			}
+		}
+		<-checked
+		if refusal != nil || matchErr != nil {
+			return
+		}
+		who.SenderRef = match.PersonRef
+		scope := seal.Scope{Tenant: d.Tenant, AggregateType: domain.AggregatePetition, AggregateID: id.String()}
+		sealed, sealErr = d.sealFor(ctx, &who, scope, p.Sender, p.Content)
+	})
+	wg.Wait()
+	for _, err := range []error{refusal, claimErr, matchErr, sealErr} {
 		if err != nil {
 			return RegisterPetitionResult{}, err
 		}
-		vs = append(vs, uv...)
 	}
-	if err := apperr.Violations(vs...); err != nil {
-		return RegisterPetitionResult{}, err
+	original := match.Original
+	if original == id.String() { // a retry, once the index has the petition
+		original = ""
 	}
-	if err := authorizePetition(cmd.Meta.Actor, actRegisterPetition, p.UnitCode); err != nil {
-		return RegisterPetitionResult{}, err
-	}
-
-	class := p.Classify()
-	who, err := d.identify(ctx, p.Sender, p.Content)
-	if err != nil {
-		return RegisterPetitionResult{}, err
-	}
-	original := ""
-	if who.MatterIndex != "" && (who.IDNumberIndex != "" || who.NameIndex != "") {
-		var found bool
-		original, found, err = d.Index.FindOriginal(ctx, OriginalQuery{
-			IDNumberIndex: who.IDNumberIndex, NameIndex: who.NameIndex, MatterIndex: who.MatterIndex, Kind: class.Kind,
-		})
+	var tail eventstore.Tail
+	if original != "" {
+		// A retry must not count a repeat the first call did not (the index may have lagged then).
+		hist, err := d.Store.Load(ctx, agg)
 		if err != nil {
-			return RegisterPetitionResult{}, unavailable("the petition index", err)
+			return RegisterPetitionResult{}, appendError(err)
 		}
-		if !found || original == id.String() {
-			original = ""
+		if c, done := hist.HasCommand(cmd.Meta.ID); done {
+			return registeredResult(c)
 		}
-	}
-	receipt, err := h.claimReceipt(ctx, p, id)
-	if err != nil {
-		return RegisterPetitionResult{}, err
-	}
-	sealed, err := d.sealFor(ctx, &who, seal.Scope{Tenant: d.Tenant, AggregateType: domain.AggregatePetition, AggregateID: id.String()}, p.Sender, p.Content)
-	if err != nil {
-		return RegisterPetitionResult{}, err
+		tail = hist.Tail
 	}
 
 	// Everything that can refuse or fail for want of a dependency is done: from here on only the
@@ -116,6 +159,7 @@ func (h RegisterPetitionHandler) Handle(ctx context.Context, cmd RegisterPetitio
 	// registration, whereas the other order would leave a repeat the original never counts.
 	var repeat *domain.Repeat
 	if original != "" {
+		var err error
 		repeat, err = h.recordRepeat(ctx, cmd, original, id.String())
 		if err != nil {
 			return RegisterPetitionResult{}, err
@@ -130,11 +174,32 @@ func (h RegisterPetitionHandler) Handle(ctx context.Context, cmd RegisterPetitio
 		}
 		events = append(events, eventstore.Event{Payload: clk, OccurredAt: cmd.Meta.OccurredAt})
 	}
-	res, err := d.Store.Append(ctx, agg, hist.Tail, cmd.Meta.Event(), events...)
+	// Expecting the tail read above, or an empty aggregate: a retry's append finds the command
+	// recorded and returns the first commit (eventstore.Append), appending nothing.
+	res, err := d.Store.Append(ctx, agg, tail, cmd.Meta.Event(), events...)
 	if err != nil {
 		return RegisterPetitionResult{}, appendError(err)
 	}
 	return registeredResult(res.Commit)
+}
+
+// refusal is why the command is refused, in the order the client is told: invalid fields and
+// units that do not exist on the day (all at once), then a unit outside the caller's scope, then
+// an identity number the blind index refuses (whoErr).
+func (h RegisterPetitionHandler) refusal(ctx context.Context, cmd RegisterPetition, whoErr error) error {
+	p := cmd.Petition
+	vs := p.Violations(h.d.today())
+	uv, err := h.d.checkUnits(ctx, p.ReceivedOn, unitField{"unit_code", p.UnitCode}, unitField{"respondent_unit_code", p.RespondentUnitCode})
+	if err != nil {
+		return err
+	}
+	if err := apperr.Violations(append(vs, uv...)...); err != nil {
+		return err
+	}
+	if err := authorizePetition(cmd.Meta.Actor, actRegisterPetition, p.UnitCode); err != nil {
+		return err
+	}
+	return whoErr
 }
 
 // claimReceipt takes the first receipt number the petition id offers that no other petition holds.

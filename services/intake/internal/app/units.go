@@ -33,8 +33,12 @@ func UnitAggregate(code string) eventstore.Aggregate {
 
 // UnitRegistry is the unit registry as the log has it, kept in memory. It is built by reading every
 // unit event at start-up and caught up from the log before each command and query, so it also sees
-// what other processes appended. Commands of this process are serialised: registry changes are rare
-// administrative acts, and the check of a command against the whole registry needs a stable view.
+// what other processes appended. Catching up first asks for the sequence of the log's last unit
+// event (one direct get) and reads only when it is past what the registry has applied: every
+// petition registration checks its units here, and unit changes are rare, so the common case is
+// that one round trip and a shared lock. Commands of this process are serialised: registry changes
+// are rare administrative acts, and the check of a command against the whole registry needs a
+// stable view.
 //
 // Two processes appending unit changes at the same moment can still each pass its own check (the
 // log's concurrency check covers one aggregate, not the registry); a registry change that a later
@@ -43,9 +47,9 @@ type UnitRegistry struct {
 	store *eventstore.Store
 	clock clock.Clock
 
-	mu     sync.Mutex
+	mu     sync.RWMutex // held for writing while applying events or running a unit command
 	reg    *unitreg.Registry
-	readTo uint64 // stream sequence up to which the log has been read
+	readTo uint64 // stream sequence up to which the log's unit events have been applied
 }
 
 // OpenUnitRegistry builds the registry from the unit events of the store's log.
@@ -62,25 +66,64 @@ func OpenUnitRegistry(ctx context.Context, store *eventstore.Store, clk clock.Cl
 	return u, nil
 }
 
-// Read calls fn with the registry caught up with the log. fn must not keep the registry.
+// Read calls fn with the registry caught up with the log. fn must neither keep nor change the
+// registry: several calls may read it at once.
 func (u *UnitRegistry) Read(ctx context.Context, fn func(*unitreg.Registry) error) error {
+	last, err := u.lastUnitSeq(ctx)
+	if err != nil {
+		return err
+	}
+	u.mu.RLock()
+	if last <= u.readTo {
+		defer u.mu.RUnlock()
+		return fn(u.reg)
+	}
+	u.mu.RUnlock()
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if err := u.catchUp(ctx); err != nil {
+	if err := u.catchUpTo(ctx, last); err != nil {
 		return err
 	}
 	return fn(u.reg)
 }
 
+// InForce tells, for each code, whether a unit with the code exists on the day: registered by then
+// and not merged away before it. It makes the registry the UnitDirectory of the petition commands.
+func (u *UnitRegistry) InForce(ctx context.Context, on calendar.Date, codes ...string) ([]bool, error) {
+	in := make([]bool, len(codes))
+	err := u.Read(ctx, func(r *unitreg.Registry) error {
+		for i, code := range codes {
+			v, ok := r.Unit(code, on)
+			in[i] = ok && !v.Ended()
+		}
+		return nil
+	})
+	return in, err
+}
+
 // Today is the civil date by the registry's clock.
 func (u *UnitRegistry) Today() calendar.Date { return calendar.DateOf(u.clock.Now()) }
 
-// catchUp applies the unit events appended since the last read. The caller holds mu.
-func (u *UnitRegistry) catchUp(ctx context.Context) error {
-	last, err := u.store.LastSeq(ctx)
+// lastUnitSeq is the stream sequence of the log's last unit event.
+func (u *UnitRegistry) lastUnitSeq(ctx context.Context) (uint64, error) {
+	last, err := u.store.LastSeqOf(ctx, u.store.SubjectsOf(AggregateUnit))
 	if err != nil {
-		return apperr.Unavailable("EVENT_LOG_UNAVAILABLE", "the event log cannot be read").WithCause(err)
+		return 0, apperr.Unavailable("EVENT_LOG_UNAVAILABLE", "the event log cannot be read").WithCause(err)
 	}
+	return last, nil
+}
+
+// catchUp applies the unit events appended since the last read. The caller holds mu for writing.
+func (u *UnitRegistry) catchUp(ctx context.Context) error {
+	last, err := u.lastUnitSeq(ctx)
+	if err != nil {
+		return err
+	}
+	return u.catchUpTo(ctx, last)
+}
+
+// catchUpTo applies the unit events up to the stream sequence last. The caller holds mu for writing.
+func (u *UnitRegistry) catchUpTo(ctx context.Context, last uint64) error {
 	if last <= u.readTo {
 		return nil
 	}
@@ -89,7 +132,7 @@ func (u *UnitRegistry) catchUp(ctx context.Context) error {
 		Subjects: []string{u.store.SubjectsOf(AggregateUnit)},
 		UntilSeq: last,
 	}
-	err = u.store.Read(ctx, opts, func(c eventstore.Commit) error {
+	err := u.store.Read(ctx, opts, func(c eventstore.Commit) error {
 		for _, ev := range c.Events {
 			msg, err := ev.Envelope.GetPayload().UnmarshalNew()
 			if err != nil {

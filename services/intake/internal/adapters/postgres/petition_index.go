@@ -156,25 +156,37 @@ func (x PetitionIndex) PersonRef(ctx context.Context, idNumberIndex string) (str
 	return ref, found, err
 }
 
-// FindOriginal is the earliest original petition of the same person on the same matter: equal
-// identity-number indexes, or equal name indexes when either petition has no identity number
+// MatchSender reads in one round trip the reference first given to the person with the
+// identity-number index, and the earliest original petition of the same person on the same matter:
+// equal identity-number indexes, or equal name indexes when either petition has no identity number
 // (DOMAIN.md "Duplicate": names without diacritics, ID numbers exactly).
-func (x PetitionIndex) FindOriginal(ctx context.Context, q app.OriginalQuery) (string, bool, error) {
-	var id string
+func (x PetitionIndex) MatchSender(ctx context.Context, q app.OriginalQuery) (app.SenderMatch, error) {
+	var ref, original *string
 	err := x.DB.QueryRow(ctx, `
-SELECT petition_id::text FROM (
-	(SELECT petition_id, seq FROM petitions_v1
-	  WHERE duplicate_of IS NULL AND matter_index <> '' AND matter_index = $1 AND kind = $2
-	    AND $3 <> '' AND id_number_index = $3
-	  ORDER BY seq LIMIT 1)
-	UNION ALL
-	(SELECT petition_id, seq FROM petitions_v1
-	  WHERE duplicate_of IS NULL AND matter_index <> '' AND matter_index = $1 AND kind = $2
-	    AND $4 <> '' AND name_index = $4 AND (id_number_index = '' OR $3 = '')
-	  ORDER BY seq LIMIT 1)
-) o ORDER BY seq LIMIT 1`, q.MatterIndex, int16(q.Kind), q.IDNumberIndex, q.NameIndex).Scan(&id)
-	found, err := none(err)
-	return id, found, err
+SELECT
+	(SELECT subject_ref FROM persons_v1 WHERE $3 <> '' AND id_number_index = $3),
+	(SELECT petition_id::text FROM (
+		(SELECT petition_id, seq FROM petitions_v1
+		  WHERE duplicate_of IS NULL AND matter_index <> '' AND matter_index = $1 AND kind = $2
+		    AND $3 <> '' AND id_number_index = $3
+		  ORDER BY seq LIMIT 1)
+		UNION ALL
+		(SELECT petition_id, seq FROM petitions_v1
+		  WHERE duplicate_of IS NULL AND matter_index <> '' AND matter_index = $1 AND kind = $2
+		    AND $4 <> '' AND name_index = $4 AND (id_number_index = '' OR $3 = '')
+		  ORDER BY seq LIMIT 1)
+	) o ORDER BY seq LIMIT 1)`, q.MatterIndex, int16(q.Kind), q.IDNumberIndex, q.NameIndex).Scan(&ref, &original)
+	if _, err := none(err); err != nil {
+		return app.SenderMatch{}, err
+	}
+	var m app.SenderMatch
+	if ref != nil {
+		m.PersonRef = *ref
+	}
+	if original != nil {
+		m.Original = *original
+	}
+	return m, nil
 }
 
 // FindEarlierReception tells whether the person (by identity-number index) was received on the
