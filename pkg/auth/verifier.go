@@ -1,10 +1,12 @@
 package auth
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -49,6 +51,9 @@ type VerifierConfig struct {
 // Verifier checks bearer tokens and turns them into Actors.
 type Verifier struct {
 	cfg VerifierConfig
+
+	mu    sync.Mutex
+	cache map[[sha256.Size]byte]verifiedToken
 }
 
 // NewVerifier checks the configuration: an issuer, an audience and at least one public signing key.
@@ -70,7 +75,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Verifier{cfg: cfg}, nil
+	return &Verifier{cfg: cfg, cache: map[[sha256.Size]byte]verifiedToken{}}, nil
 }
 
 // LoadJWKS reads a JSON Web Key Set file (RFC 7517), as published by an OIDC provider at its
@@ -95,18 +100,54 @@ type customClaims struct {
 
 // Verify checks the token's signature, issuer, audience and validity period, and returns its actor.
 // Every failure is an Unauthenticated apperr.Error whose reason says which check failed.
+//
+// A client sends the same token with every call until it expires, and checking a signature costs
+// about as much CPU as a whole command, so a verified token is remembered (by its SHA-256) with its
+// actor and validity window; a remembered token is still refused the moment it expires.
 func (v *Verifier) Verify(token string) (Actor, error) {
+	key := sha256.Sum256([]byte(token))
+	now := v.cfg.Now()
+	v.mu.Lock()
+	e, ok := v.cache[key]
+	v.mu.Unlock()
+	if ok && !now.Before(e.notBefore) && now.Before(e.expiry) {
+		return e.actor, nil
+	}
+	a, window, err := v.verify(token)
+	if err != nil {
+		return Actor{}, err
+	}
+	v.mu.Lock()
+	if len(v.cache) >= verifiedCacheSize {
+		clear(v.cache) // simple and bounded: the hot tokens come back on their next call
+	}
+	v.cache[key] = verifiedToken{actor: a, notBefore: window.from, expiry: window.to}
+	v.mu.Unlock()
+	return a, nil
+}
+
+// verifiedCacheSize bounds the remembered tokens: one per active user is plenty.
+const verifiedCacheSize = 10000
+
+type verifiedToken struct {
+	actor             Actor
+	notBefore, expiry time.Time
+}
+
+type validity struct{ from, to time.Time }
+
+func (v *Verifier) verify(token string) (Actor, validity, error) {
 	tok, err := jwt.ParseSigned(token, SignatureAlgorithms)
 	if err != nil {
-		return Actor{}, unauthenticated(ReasonTokenMalformed, "bearer token is not a signed JWT", err)
+		return Actor{}, validity{}, unauthenticated(ReasonTokenMalformed, "bearer token is not a signed JWT", err)
 	}
 	if len(tok.Headers) != 1 {
-		return Actor{}, unauthenticated(ReasonTokenMalformed, "bearer token must have exactly one signature", nil)
+		return Actor{}, validity{}, unauthenticated(ReasonTokenMalformed, "bearer token must have exactly one signature", nil)
 	}
 	h := tok.Headers[0]
 	keys := v.keysFor(h)
 	if len(keys) == 0 {
-		return Actor{}, unauthenticated(ReasonTokenKeyUnknown, "bearer token is signed with an unknown key", nil)
+		return Actor{}, validity{}, unauthenticated(ReasonTokenKeyUnknown, "bearer token is signed with an unknown key", nil)
 	}
 	var (
 		std    jwt.Claims
@@ -121,11 +162,11 @@ func (v *Verifier) Verify(token string) (Actor, error) {
 		}
 	}
 	if !verified {
-		return Actor{}, unauthenticated(ReasonTokenSignature, "bearer token signature is invalid", sigErr)
+		return Actor{}, validity{}, unauthenticated(ReasonTokenSignature, "bearer token signature is invalid", sigErr)
 	}
 	if std.Expiry == nil {
 		// go-jose accepts a token without exp; a bearer token that never expires is not acceptable.
-		return Actor{}, unauthenticated(ReasonTokenClaims, "bearer token has no expiry", nil)
+		return Actor{}, validity{}, unauthenticated(ReasonTokenClaims, "bearer token has no expiry", nil)
 	}
 	err = std.ValidateWithLeeway(jwt.Expected{
 		Issuer:      v.cfg.Issuer,
@@ -135,26 +176,30 @@ func (v *Verifier) Verify(token string) (Actor, error) {
 	switch {
 	case err == nil:
 	case errors.Is(err, jwt.ErrExpired):
-		return Actor{}, unauthenticated(ReasonTokenExpired, "bearer token has expired", nil)
+		return Actor{}, validity{}, unauthenticated(ReasonTokenExpired, "bearer token has expired", nil)
 	case errors.Is(err, jwt.ErrNotValidYet), errors.Is(err, jwt.ErrIssuedInTheFuture):
-		return Actor{}, unauthenticated(ReasonTokenNotYetValid, "bearer token is not valid yet", nil)
+		return Actor{}, validity{}, unauthenticated(ReasonTokenNotYetValid, "bearer token is not valid yet", nil)
 	case errors.Is(err, jwt.ErrInvalidIssuer):
-		return Actor{}, unauthenticated(ReasonTokenIssuer, "bearer token is from another issuer", nil)
+		return Actor{}, validity{}, unauthenticated(ReasonTokenIssuer, "bearer token is from another issuer", nil)
 	case errors.Is(err, jwt.ErrInvalidAudience):
-		return Actor{}, unauthenticated(ReasonTokenAudience, "bearer token is for another audience", nil)
+		return Actor{}, validity{}, unauthenticated(ReasonTokenAudience, "bearer token is for another audience", nil)
 	default:
-		return Actor{}, unauthenticated(ReasonTokenClaims, "bearer token claims are invalid", err)
+		return Actor{}, validity{}, unauthenticated(ReasonTokenClaims, "bearer token claims are invalid", err)
 	}
 	a := Actor{Subject: std.Subject, Role: Role(custom.Role), Unit: custom.Unit}
 	switch {
 	case a.Subject == "":
-		return Actor{}, unauthenticated(ReasonTokenClaims, "bearer token has no subject", nil)
+		return Actor{}, validity{}, unauthenticated(ReasonTokenClaims, "bearer token has no subject", nil)
 	case !a.Role.Valid():
-		return Actor{}, unauthenticated(ReasonTokenRoleUnknown, "bearer token has no known role", nil)
+		return Actor{}, validity{}, unauthenticated(ReasonTokenRoleUnknown, "bearer token has no known role", nil)
 	case a.Unit == "":
-		return Actor{}, unauthenticated(ReasonTokenUnitRequired, "bearer token has no unit", nil)
+		return Actor{}, validity{}, unauthenticated(ReasonTokenUnitRequired, "bearer token has no unit", nil)
 	}
-	return a, nil
+	w := validity{from: time.Time{}, to: std.Expiry.Time().Add(v.cfg.Leeway)}
+	if std.NotBefore != nil {
+		w.from = std.NotBefore.Time().Add(-v.cfg.Leeway)
+	}
+	return a, w, nil
 }
 
 // keysFor picks the verification keys a token's header names: by kid, and only keys meant for

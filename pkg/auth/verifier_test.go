@@ -307,3 +307,32 @@ func TestRoles(t *testing.T) {
 		t.Fatal("unknown role is valid")
 	}
 }
+
+// A token verified once is remembered, but never beyond its validity: the same token is refused
+// as expired the moment the clock passes its expiry (plus leeway), and a token altered in any byte
+// is checked afresh.
+func TestRememberedTokenStillExpiresAndAlteredTokensAreCheckedAfresh(t *testing.T) {
+	k := newKey(t, jose.EdDSA, "k1")
+	c := &clock{now: t0.Add(time.Minute)}
+	v := newVerifier(t, c, k.jwk())
+	tok := k.sign(t, validClaims())
+	for range 3 {
+		if a, err := v.Verify(tok); err != nil || a.Subject != "u-42" {
+			t.Fatalf("verify: %+v %v", a, err)
+		}
+	}
+	altered := tok[:len(tok)-2] + "AA"
+	if altered == tok {
+		altered = tok[:len(tok)-2] + "BB"
+	}
+	_, err := v.Verify(altered)
+	wantReason(t, err, auth.ReasonTokenSignature)
+
+	c.now = t0.Add(time.Hour + 29*time.Second) // within the 30 s leeway
+	if _, err := v.Verify(tok); err != nil {
+		t.Fatalf("within leeway: %v", err)
+	}
+	c.now = t0.Add(time.Hour + 31*time.Second)
+	_, err = v.Verify(tok)
+	wantReason(t, err, auth.ReasonTokenExpired)
+}
