@@ -62,3 +62,4 @@ build: ## build every module
 bench: ## benchmarks against the raw engines in the same run (load tool + Go benchmarks); see docs/benchmarks.md
 	go run ./cmd/civicase bench $(ARGS) | tee var/bench.md
 	CIVICASE_BENCH_EVENTS=$${CIVICASE_BENCH_EVENTS:-100000} go test -run '^$$' -bench . -benchtime 1x ./pkg/projection/ | tee -a var/bench.md
+	go test -run '^$$' -bench . -benchtime 3x -timeout 60m ./services/reporting/ | tee -a var/bench.md
