@@ -69,11 +69,11 @@ func New(d Deps) *App {
 
 // Reasons of the app's errors.
 const (
-	ReasonFormUnknown     = "FORM_UNKNOWN"
-	ReasonPeriodInvalid   = "PERIOD_INVALID"
-	ReasonIdentityFails   = "REPORT_IDENTITY_FAILED"
-	ReasonSubmissionUnkwn = "SUBMISSION_UNKNOWN"
-	ReasonReadOnly        = "READ_ONLY_ROLE"
+	ReasonFormUnknown       = "FORM_UNKNOWN"
+	ReasonPeriodInvalid     = "PERIOD_INVALID"
+	ReasonIdentityFails     = "REPORT_IDENTITY_FAILED"
+	ReasonSubmissionUnknown = "SUBMISSION_UNKNOWN"
+	ReasonReadOnly          = "READ_ONLY_ROLE"
 )
 
 // today is the Vietnamese civil date by the injected clock.

@@ -43,10 +43,10 @@ func (a *App) ExportReport(ctx context.Context, spec *reportingv1.ReportSpec, su
 			return nil, err
 		}
 		if !found {
-			return nil, apperr.NotFound(ReasonSubmissionUnkwn, "submission %s is not recorded", submissionID)
+			return nil, apperr.NotFound(ReasonSubmissionUnknown, "submission %s is not recorded", submissionID)
 		}
 		if sub.GetReport() == nil {
-			return nil, apperr.Precondition(ReasonSubmissionUnkwn, "submission %s carries no form (a narrative report)", submissionID)
+			return nil, apperr.Precondition(ReasonSubmissionUnknown, "submission %s carries no form (a narrative report)", submissionID)
 		}
 		if r, err = a.ReportFromProto(sub.GetReport()); err != nil {
 			return nil, err

@@ -185,7 +185,7 @@ func (a *App) GetSubmission(ctx context.Context, id string) (*reportingv1.Submis
 		return nil, err
 	}
 	if !found {
-		return nil, apperr.NotFound(ReasonSubmissionUnkwn, "submission %s is not recorded", id)
+		return nil, apperr.NotFound(ReasonSubmissionUnknown, "submission %s is not recorded", id)
 	}
 	return &reportingv1.Submission{SubmissionId: e.GetSubmissionId(), PlanId: e.GetPlanId(), ObligationId: e.GetObligationId(),
 		UnitCode: e.GetUnitCode(), DueOn: e.GetDueOn(), SubmittedOn: e.GetSubmittedOn(), Report: e.GetReport(),

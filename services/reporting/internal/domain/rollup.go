@@ -8,13 +8,11 @@ import (
 
 // Reasons of the errors this package returns.
 const (
-	ReasonUnitUnknown  = "UNIT_UNKNOWN"
-	ReasonUnitEnded    = "UNIT_ENDED"
-	ReasonPlanUnknown  = "PLAN_UNKNOWN"
-	ReasonObligation   = "OBLIGATION_UNKNOWN"
-	ReasonNotReporter  = "NOT_A_REPORTER"
-	ReasonNotDue       = "NOT_A_DUE_DATE"
-	ReasonFormRequired = "FORM_REQUIRED"
+	ReasonUnitUnknown = "UNIT_UNKNOWN"
+	ReasonUnitEnded   = "UNIT_ENDED"
+	ReasonPlanUnknown = "PLAN_UNKNOWN"
+	ReasonObligation  = "OBLIGATION_UNKNOWN"
+	ReasonNotReporter = "NOT_A_REPORTER"
 )
 
 // RowMode says which rows a report has.
