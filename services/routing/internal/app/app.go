@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/civicase/civicase/pkg/apperr"
+	"github.com/civicase/civicase/pkg/auth"
 	"github.com/civicase/civicase/pkg/calendar"
 	"github.com/civicase/civicase/pkg/clock"
 	"github.com/civicase/civicase/pkg/command"
@@ -182,6 +183,30 @@ func duplicate(p domain.Petition) *apperr.Error {
 // execute runs a decision on a case: load the case, decide, append the events in one commit, and
 // return the case as the commit left it. The decision runs again on a concurrent change; a retried
 // command returns the case as it is now, without deciding again.
+// onCase runs a command on an existing case: the role may do the action, the case's petition is
+// read, the registry caught up, and inside the decision the caller's unit is checked against the case
+// as it stands (Authorize, authorizeCase) before decide runs with today's date.
+func (r *repo) onCase(ctx context.Context, act Action, caseID string, meta command.Meta, decide func(c *domain.Case, today calendar.Date) ([]proto.Message, error)) (*routingv1.Case, error) {
+	a, _ := auth.ActorFrom(ctx)
+	if err := Authorize(a, act, nil); err != nil {
+		return nil, err
+	}
+	p, err := r.casePetition(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Units.CatchUp(ctx); err != nil {
+		return nil, err
+	}
+	today := r.today()
+	return r.execute(ctx, p, meta, func(c *domain.Case) ([]proto.Message, error) {
+		if err := r.authorizeCase(ctx, act, c, today); err != nil {
+			return nil, err
+		}
+		return decide(c, today)
+	})
+}
+
 func (r *repo) execute(ctx context.Context, p domain.Petition, meta command.Meta, decide func(c *domain.Case) ([]proto.Message, error)) (*routingv1.Case, error) {
 	var (
 		model *domain.Case
