@@ -1,7 +1,11 @@
 // Package unitlog keeps a unit registry (pkg/unitreg) current from the log's `unit` events. Every
 // service that needs the registry — to validate a unit, choose the competent one, roll a report up
 // or find a superior — holds one Follower and catches it up before deciding, so it sees every unit
-// change appended before it, whichever process appended it. A Follower never writes unit events.
+// change appended before it, whichever process appended it.
+//
+// Catching up first asks the log for the sequence of its last unit event (one direct get) and reads
+// only when that is past what the registry has applied: unit changes are rare, so the common case
+// is that one round trip and a shared lock.
 package unitlog
 
 import (
@@ -22,7 +26,7 @@ const AggregateUnit = "unit"
 type Follower struct {
 	store *eventstore.Store
 
-	mu     sync.Mutex
+	mu     sync.RWMutex // held for writing while applying events or while a Locked section runs
 	reg    *unitreg.Registry
 	readTo uint64 // stream sequence up to which the log's unit events have been applied
 }
@@ -32,17 +36,76 @@ func New(store *eventstore.Store) *Follower {
 	return &Follower{store: store, reg: unitreg.New()}
 }
 
-// CatchUp applies the unit events appended since the last call. Unit changes are rare, so it first
-// asks the log for the sequence of the last unit event (one direct get) and reads only when there is
-// a newer one. A unit event the registry refuses stops the catch-up with an Internal error rather than
-// being skipped: no decision may rest on a registry that differs from the log.
+// CatchUp applies the unit events appended since the last call. A unit event the registry refuses
+// stops the catch-up with an Internal error rather than being skipped: no decision may rest on a
+// registry that differs from the log.
 func (f *Follower) CatchUp(ctx context.Context) error {
+	last, err := f.lastUnitSeq(ctx)
+	if err != nil {
+		return err
+	}
+	f.mu.RLock()
+	current := last <= f.readTo
+	f.mu.RUnlock()
+	if current {
+		return nil
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.catchUpTo(ctx, last)
+}
+
+// Read catches up and calls fn with the registry; several Reads run at once, so fn must neither keep
+// nor change the registry.
+func (f *Follower) Read(ctx context.Context, fn func(*unitreg.Registry) error) error {
+	if err := f.CatchUp(ctx); err != nil {
+		return err
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return fn(f.reg)
+}
+
+// With calls fn with the registry as caught up so far, without asking the log (after a CatchUp).
+func (f *Follower) With(fn func(*unitreg.Registry)) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	fn(f.reg)
+}
+
+// Locked is the registry held exclusively, for a command that checks a change against the whole
+// registry and appends it: no other reader or writer of this process sees it half-way.
+type Locked struct{ f *Follower }
+
+// Registry is the registry as caught up so far.
+func (l Locked) Registry() *unitreg.Registry { return l.f.reg }
+
+// CatchUp applies what the log holds beyond the registry, inside the exclusive section.
+func (l Locked) CatchUp(ctx context.Context) error {
+	last, err := l.f.lastUnitSeq(ctx)
+	if err != nil {
+		return err
+	}
+	return l.f.catchUpTo(ctx, last)
+}
+
+// Exclusive runs fn holding the registry exclusively.
+func (f *Follower) Exclusive(fn func(Locked) error) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return fn(Locked{f})
+}
+
+func (f *Follower) lastUnitSeq(ctx context.Context) (uint64, error) {
 	last, err := f.store.LastSeqOf(ctx, f.store.SubjectsOf(AggregateUnit))
 	if err != nil {
-		return apperr.Unavailable("EVENT_LOG_UNAVAILABLE", "the event log cannot be read").WithCause(err)
+		return 0, apperr.Unavailable("EVENT_LOG_UNAVAILABLE", "the event log cannot be read").WithCause(err)
 	}
+	return last, nil
+}
+
+// catchUpTo applies the unit events up to the stream sequence last. The caller holds mu for writing.
+func (f *Follower) catchUpTo(ctx context.Context, last uint64) error {
 	if last <= f.readTo {
 		return nil
 	}
@@ -51,7 +114,7 @@ func (f *Follower) CatchUp(ctx context.Context) error {
 		Subjects: []string{f.store.SubjectsOf(AggregateUnit)},
 		UntilSeq: last,
 	}
-	err = f.store.Read(ctx, opts, func(c eventstore.Commit) error {
+	err := f.store.Read(ctx, opts, func(c eventstore.Commit) error {
 		for _, ev := range c.Events {
 			msg, err := ev.Envelope.GetPayload().UnmarshalNew()
 			if err != nil {
@@ -61,7 +124,7 @@ func (f *Follower) CatchUp(ctx context.Context) error {
 				return fmt.Errorf("sequence %d: %s %s: %w", c.Seq, ev.Envelope.GetEventType(), c.Aggregate, err)
 			}
 		}
-		f.readTo = c.Seq
+		f.readTo = c.Seq // a commit is applied whole or not at all
 		return nil
 	})
 	if err != nil {
@@ -69,12 +132,4 @@ func (f *Follower) CatchUp(ctx context.Context) error {
 	}
 	f.readTo = last
 	return nil
-}
-
-// With runs fn with the registry as caught up so far, under the follower's lock; fn must not keep
-// the registry beyond the call.
-func (f *Follower) With(fn func(*unitreg.Registry)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	fn(f.reg)
 }

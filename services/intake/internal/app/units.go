@@ -5,9 +5,7 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
-	"sync"
 
 	"google.golang.org/protobuf/proto"
 
@@ -18,12 +16,13 @@ import (
 	"github.com/civicase/civicase/pkg/command"
 	"github.com/civicase/civicase/pkg/eventstore"
 	"github.com/civicase/civicase/pkg/unitreg"
+	"github.com/civicase/civicase/pkg/unitreg/unitlog"
 	unitv1 "github.com/civicase/civicase/proto/gen/civicase/unit/v1"
 )
 
 // AggregateUnit is the aggregate type of a unit: one aggregate per unit code, holding the unit's
 // registration and every later change of it (a merger is appended to the unit that ends).
-const AggregateUnit = "unit"
+const AggregateUnit = unitlog.AggregateUnit
 
 // UnitAggregate is the aggregate of a unit code. Codes are dot-separated but aggregate ids are
 // subject tokens, so dots become underscores; codes have no underscores, so the mapping is one to one.
@@ -44,12 +43,9 @@ func UnitAggregate(code string) eventstore.Aggregate {
 // log's concurrency check covers one aggregate, not the registry); a registry change that a later
 // replay refuses stops the catch-up with an Internal error rather than being skipped.
 type UnitRegistry struct {
+	*unitlog.Follower
 	store *eventstore.Store
 	clock clock.Clock
-
-	mu     sync.RWMutex // held for writing while applying events or running a unit command
-	reg    *unitreg.Registry
-	readTo uint64 // stream sequence up to which the log's unit events have been applied
 }
 
 // OpenUnitRegistry builds the registry from the unit events of the store's log.
@@ -57,34 +53,11 @@ func OpenUnitRegistry(ctx context.Context, store *eventstore.Store, clk clock.Cl
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	u := &UnitRegistry{store: store, clock: clk, reg: unitreg.New()}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if err := u.catchUp(ctx); err != nil {
+	u := &UnitRegistry{Follower: unitlog.New(store), store: store, clock: clk}
+	if err := u.CatchUp(ctx); err != nil {
 		return nil, err
 	}
 	return u, nil
-}
-
-// Read calls fn with the registry caught up with the log. fn must neither keep nor change the
-// registry: several calls may read it at once.
-func (u *UnitRegistry) Read(ctx context.Context, fn func(*unitreg.Registry) error) error {
-	last, err := u.lastUnitSeq(ctx)
-	if err != nil {
-		return err
-	}
-	u.mu.RLock()
-	if last <= u.readTo {
-		defer u.mu.RUnlock()
-		return fn(u.reg)
-	}
-	u.mu.RUnlock()
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if err := u.catchUpTo(ctx, last); err != nil {
-		return err
-	}
-	return fn(u.reg)
 }
 
 // InForce tells, for each code, whether a unit with the code exists on the day: registered by then
@@ -104,54 +77,6 @@ func (u *UnitRegistry) InForce(ctx context.Context, on calendar.Date, codes ...s
 // Today is the civil date by the registry's clock.
 func (u *UnitRegistry) Today() calendar.Date { return calendar.DateOf(u.clock.Now()) }
 
-// lastUnitSeq is the stream sequence of the log's last unit event.
-func (u *UnitRegistry) lastUnitSeq(ctx context.Context) (uint64, error) {
-	last, err := u.store.LastSeqOf(ctx, u.store.SubjectsOf(AggregateUnit))
-	if err != nil {
-		return 0, apperr.Unavailable("EVENT_LOG_UNAVAILABLE", "the event log cannot be read").WithCause(err)
-	}
-	return last, nil
-}
-
-// catchUp applies the unit events appended since the last read. The caller holds mu for writing.
-func (u *UnitRegistry) catchUp(ctx context.Context) error {
-	last, err := u.lastUnitSeq(ctx)
-	if err != nil {
-		return err
-	}
-	return u.catchUpTo(ctx, last)
-}
-
-// catchUpTo applies the unit events up to the stream sequence last. The caller holds mu for writing.
-func (u *UnitRegistry) catchUpTo(ctx context.Context, last uint64) error {
-	if last <= u.readTo {
-		return nil
-	}
-	opts := eventstore.ReadOptions{
-		From:     eventstore.From{Seq: u.readTo + 1},
-		Subjects: []string{u.store.SubjectsOf(AggregateUnit)},
-		UntilSeq: last,
-	}
-	err := u.store.Read(ctx, opts, func(c eventstore.Commit) error {
-		for _, ev := range c.Events {
-			msg, err := ev.Envelope.GetPayload().UnmarshalNew()
-			if err != nil {
-				return fmt.Errorf("sequence %d: payload: %w", c.Seq, err)
-			}
-			if err := u.reg.Apply(msg); err != nil {
-				return fmt.Errorf("sequence %d: %s %s: %w", c.Seq, ev.Envelope.GetEventType(), c.Aggregate, err)
-			}
-		}
-		u.readTo = c.Seq // a commit is applied whole or not at all: the unit commands append one event
-		return nil
-	})
-	if err != nil {
-		return apperr.Internal("UNIT_REGISTRY_REPLAY", "unit registry stopped at sequence %d", u.readTo+1).WithCause(err)
-	}
-	u.readTo = last
-	return nil
-}
-
 // execute runs a unit command: authorise, check the event's own fields, then — unless the command
 // id is already in the unit's history, which makes a retry (or a second load of a registry file) a
 // no-op — check it against the registry caught up with the log, append it to the unit's aggregate,
@@ -164,26 +89,26 @@ func (u *UnitRegistry) execute(ctx context.Context, meta command.Meta, code stri
 		return err
 	}
 	_, registering := event.(*unitv1.UnitRegistered)
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	_, err := u.store.Execute(ctx, UnitAggregate(code), meta.Event(), func(h eventstore.History) ([]eventstore.Event, error) {
-		if err := u.catchUp(ctx); err != nil {
-			return nil, err
+	return u.Exclusive(func(l unitlog.Locked) error {
+		_, err := u.store.Execute(ctx, UnitAggregate(code), meta.Event(), func(h eventstore.History) ([]eventstore.Event, error) {
+			if err := l.CatchUp(ctx); err != nil {
+				return nil, err
+			}
+			if registering && len(h.Events) > 0 {
+				return nil, apperr.AlreadyExists(unitreg.ReasonUnitExists, "unit %s is already registered", code).
+					WithSubject(unitreg.Subject(code)).WithViolations(apperr.Field("code", "unit %s is already registered", code))
+			}
+			if err := l.Registry().Check(event); err != nil {
+				return nil, err
+			}
+			return []eventstore.Event{{Payload: event, OccurredAt: meta.OccurredAt}}, nil
+		})
+		if err != nil {
+			return storeError(err)
 		}
-		if registering && len(h.Events) > 0 {
-			return nil, apperr.AlreadyExists(unitreg.ReasonUnitExists, "unit %s is already registered", code).
-				WithSubject(unitreg.Subject(code)).WithViolations(apperr.Field("code", "unit %s is already registered", code))
-		}
-		if err := u.reg.Check(event); err != nil {
-			return nil, err
-		}
-		return []eventstore.Event{{Payload: event, OccurredAt: meta.OccurredAt}}, nil
+		// Read our own commit back from the log, with anything others appended before it, in log order.
+		return l.CatchUp(ctx)
 	})
-	if err != nil {
-		return storeError(err)
-	}
-	// Read our own commit back from the log, with anything others appended before it, in log order.
-	return u.catchUp(ctx)
 }
 
 // storeError classifies an error of the event store for the transport.
