@@ -31,6 +31,7 @@ var scenarios = []scenario{
 	{"append", runAppend},
 	{"register", runRegister},
 	{"memory", runMemory},
+	{"replay", runReplay},
 	{"audit", runAudit},
 }
 
