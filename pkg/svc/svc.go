@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 
 	"github.com/google/uuid"
@@ -252,6 +253,12 @@ func schemaPool(ctx context.Context, url, schema string) (*pgxpool.Pool, error) 
 		return nil, err
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	// pgxpool's default (the number of CPUs, at least 4) queues concurrent commands of a small
+	// machine behind each other's commits; a command holds a connection only for short statements,
+	// so allow more unless the URL says otherwise (pool_max_conns).
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = 16
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
