@@ -288,29 +288,7 @@ func BenchmarkProjectionRebuild(b *testing.B) {
 	ctx := context.Background()
 	w := newWorld(b, time.Date(2026, 12, 20, 3, 0, 0, 0, time.UTC))
 	w.benchUnits()
-	events := 0
-	for i := range n {
-		var tail eventstore.Tail
-		for j, commit := range benchCase(i) {
-			agg := eventstore.Aggregate{Type: "case", ID: fmt.Sprintf("bench-%07d", i)}
-			if j == 0 {
-				agg.Type = "petition"
-			}
-			evs := make([]eventstore.Event, len(commit))
-			for k, e := range commit {
-				evs[k] = eventstore.Event{Payload: e}
-			}
-			if j == 1 {
-				tail = eventstore.Tail{}
-			}
-			res, err := w.store.Append(ctx, agg, tail, eventstore.Metadata{CommandID: fmt.Sprintf("c%d-%d", i, j)}, evs...)
-			if err != nil {
-				b.Fatal(err)
-			}
-			tail = res.Tail()
-			events += len(commit)
-		}
-	}
+	events := w.appendBenchCases(b, n)
 	w.caughtUp()
 	pool := w.svc.Env.DB
 	for b.Loop() {
@@ -367,5 +345,78 @@ func BenchmarkProjectionRebuild(b *testing.B) {
 		b.ReportMetric(float64(rows)/raw.Seconds(), "rows/s-rawcopy")
 		b.Logf("%d cases, %d events, %d rows: rebuild %s (%.0f events/s), raw CopyFrom of the same rows %s (%.1f× faster)",
 			n, events, rows, rebuild.Round(time.Millisecond), float64(events)/rebuild.Seconds(), raw.Round(time.Millisecond), rebuild.Seconds()/raw.Seconds())
+	}
+}
+
+// appendBenchCases appends n synthetic cases to the log, as intake and routing would, and returns
+// the number of events.
+func (w *world) appendBenchCases(b *testing.B, n int) int {
+	ctx := context.Background()
+	events := 0
+	for i := range n {
+		var tail eventstore.Tail
+		for j, commit := range benchCase(i) {
+			agg := eventstore.Aggregate{Type: "case", ID: fmt.Sprintf("bench-%07d", i)}
+			if j == 0 {
+				agg.Type = "petition"
+			}
+			evs := make([]eventstore.Event, len(commit))
+			for k, e := range commit {
+				evs[k] = eventstore.Event{Payload: e}
+			}
+			if j == 1 {
+				tail = eventstore.Tail{}
+			}
+			res, err := w.store.Append(ctx, agg, tail, eventstore.Metadata{CommandID: fmt.Sprintf("c%d-%d", i, j)}, evs...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			tail = res.Tail()
+			events += len(commit)
+		}
+	}
+	return events
+}
+
+// BenchmarkReportAsOf appends synthetic cases to the log and fills a province's year report as of
+// the log's middle: the first time rebuilds the read model up to there (the unit and facts
+// projections into a scratch schema), later times reuse it. CIVICASE_BENCH_REBUILD_CASES sets the
+// number of cases (default 5,000).
+func BenchmarkReportAsOf(b *testing.B) {
+	n := 5000
+	if v, err := strconv.Atoi(os.Getenv("CIVICASE_BENCH_REBUILD_CASES")); err == nil && v > 0 {
+		n = v
+	}
+	ctx := context.Background()
+	w := newWorld(b, time.Date(2026, 12, 20, 3, 0, 0, 0, time.UTC))
+	w.benchUnits()
+	events := w.appendBenchCases(b, n)
+	w.caughtUp()
+	last, err := w.store.LastSeq(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	spec := &reportingv1.ReportSpec{FormCode: "01/XLD", UnitCode: benchProvince(), Period: &reportingv1.PeriodSpec{
+		Period: &reportingv1.PeriodSpec_Statutory{Statutory: &reportingv1.StatutoryPeriod{Year: 2025, Kind: reportingv1.PeriodKind_PERIOD_KIND_YEAR}}}}
+	timed := func(asOf uint64) time.Duration {
+		s := proto.Clone(spec).(*reportingv1.ReportSpec)
+		if asOf != 0 {
+			s.AsOf = &reportingv1.AsOf{Point: &reportingv1.AsOf_Sequence{Sequence: asOf}}
+		}
+		t0 := time.Now()
+		if _, err := w.client.GenerateReport(ctx, &reportingv1.GenerateReportRequest{Spec: s}); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	point := last / 2
+	for b.Loop() {
+		point++ // a new point each time: the first request rebuilds
+		cold := timed(point)
+		warm := timed(point)
+		live := timed(0)
+		b.ReportMetric(float64(point)/cold.Seconds(), "seq/s-cold")
+		b.Logf("%d cases, %d events: as of sequence %d: first %s (rebuild), again %s; live %s",
+			n, events, point, cold.Round(time.Millisecond), warm.Round(time.Millisecond), live.Round(time.Millisecond))
 	}
 }

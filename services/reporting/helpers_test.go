@@ -60,9 +60,15 @@ func (s *syncBuffer) String() string {
 func newWorld(t testing.TB, now time.Time) *world {
 	t.Helper()
 	env := svctest.New(t, now)
+	return startWorld(t, env, reporting.New, slog.LevelWarn)
+}
+
+// startWorld starts the reporting service built by build in env, logging at level into w.logs.
+func startWorld(t testing.TB, env *svctest.Env, build svc.Builder, level slog.Level) *world {
+	t.Helper()
 	logs := &syncBuffer{}
-	env.Shared.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	r := env.Start("reporting", reporting.New)
+	env.Shared.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
+	r := env.Start("reporting", build)
 	conn := env.Dial(r, "officer-1", auth.RoleCouncilStanding, "NT.PRTC.TTHDND")
 	return &world{t: t, env: env, svc: r, store: r.Env.Store, client: reportingv1.NewReportingServiceClient(conn), logs: logs}
 }

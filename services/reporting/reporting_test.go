@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -18,6 +17,7 @@ import (
 	"github.com/civicase/civicase/pkg/testenv"
 	commonv1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	reportingv1 "github.com/civicase/civicase/proto/gen/civicase/reporting/v1"
+	"github.com/civicase/civicase/services/reporting"
 	"github.com/civicase/civicase/services/reporting/internal/adapters/postgres"
 	"github.com/civicase/civicase/services/reporting/plans"
 )
@@ -148,20 +148,34 @@ func TestReportsOfTheHandMadeHistory(t *testing.T) {
 		}
 	})
 
-	t.Run("identities fail loudly", func(t *testing.T) {
+	t.Run("identities marked for verification warn", func(t *testing.T) {
 		// P5, a denunciation, was terminated in Q2: 03/KQGQ counts it in column 10, but its printed
-		// identity "6 = … = 24+26+28" has no finding for it. The report is refused, naming it.
-		_, err := w.client.GenerateReport(ctx, &reportingv1.GenerateReportRequest{Spec: spec("03/KQGQ", city, "Q2", alone)})
-		if status.Code(err) != codes.Internal || !strings.Contains(status.Convert(err).Details()[0].(*errdetails.ErrorInfo).GetReason(), "REPORT_IDENTITY_FAILED") {
-			t.Errorf("03/KQGQ Q2: %v, want Internal REPORT_IDENTITY_FAILED", err)
+		// identity "6 = … = 24+26+28 = 30+31" has no finding or deadline for it. The identity is
+		// marked in the form data as still to verify against the printed circular, so the report is
+		// issued with a warning naming it, in the report and on its notes line.
+		res, err := w.client.GenerateReport(ctx, &reportingv1.GenerateReportRequest{Spec: spec("03/KQGQ", city, "Q2", alone)})
+		if err != nil {
+			t.Fatalf("03/KQGQ Q2: %v", err)
 		}
-		// The status withholds internal text; the service's log names the identity and the row.
-		if l := w.logs.String(); !strings.Contains(l, `identity \"6 = 7+8+9+10 = 24+26+28 = 30+31\" fails on row`) {
+		r := res.GetReport()
+		ws := r.GetIdentityWarnings()
+		if len(ws) != 4 || ws[0].GetIdentity() != "6 = 7+8+9+10 = 24+26+28 = 30+31" || ws[0].GetRow() != city+" Thành phố Phan Rang–Tháp Chàm" ||
+			ws[0].GetDetail() != "6 = 2 ≠ 24+26+28 = 1" || !strings.Contains(ws[0].GetVerify(), "printed") || ws[3].GetRow() != "Tổng cộng" {
+			t.Errorf("identity warnings %v", ws)
+		}
+		if n := r.GetNotes(); !strings.Contains(n, "Cảnh báo: đẳng thức “6 = 7+8+9+10 = 24+26+28 = 30+31”") || !strings.Contains(n, "Tổng cộng") {
+			t.Errorf("notes %q do not name the failed identity", n)
+		}
+		if got := cells(r.GetRows()[0]); got[6] != "2" || got[10] != "1" || got[28] != "1" {
+			t.Errorf("cells %v, want 6 = 2 (K4 concluded partly true, 28; P5 terminated, 10)", got)
+		}
+		if l := w.logs.String(); !strings.Contains(l, `identity="6 = 7+8+9+10 = 24+26+28 = 30+31"`) {
 			t.Errorf("the log does not name the failing identity:\n%s", l)
 		}
-		// Q1 has no such case: the form is filled.
-		if _, err := w.client.GenerateReport(ctx, &reportingv1.GenerateReportRequest{Spec: spec("03/KQGQ", city, "Q1", alone)}); err != nil {
-			t.Errorf("03/KQGQ Q1: %v", err)
+		// Q1 has no such case: no warning.
+		q1, err := w.client.GenerateReport(ctx, &reportingv1.GenerateReportRequest{Spec: spec("03/KQGQ", city, "Q1", alone)})
+		if err != nil || len(q1.GetReport().GetIdentityWarnings()) != 0 || strings.Contains(q1.GetReport().GetNotes(), "Cảnh báo") {
+			t.Errorf("03/KQGQ Q1: %v, warnings %v", err, q1.GetReport().GetIdentityWarnings())
 		}
 	})
 
@@ -353,4 +367,22 @@ func checkXLSX(t *testing.T, content []byte, unit string, want map[int]float64) 
 		return
 	}
 	t.Errorf("XLSX has no row %q", unit)
+}
+
+func TestOptionsFromEnvNamesTheBadSetting(t *testing.T) {
+	for setting, value := range map[string]string{
+		"CIVICASE_AUDIT_ADDR":          "audit-without-port",
+		"CIVICASE_REPORTING_ASOF_KEEP": "0",
+	} {
+		t.Run(setting, func(t *testing.T) {
+			t.Setenv(setting, value)
+			if _, err := reporting.OptionsFromEnv(); err == nil || !strings.Contains(err.Error(), setting) {
+				t.Errorf("%s=%s: %v", setting, value, err)
+			}
+		})
+	}
+	o, err := reporting.OptionsFromEnv()
+	if err != nil || o.AsOfKeep != 4 || o.AuditAddr != "" {
+		t.Errorf("defaults: %+v, %v", o, err)
+	}
 }

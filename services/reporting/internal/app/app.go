@@ -15,6 +15,7 @@ import (
 	"github.com/civicase/civicase/pkg/clock"
 	"github.com/civicase/civicase/pkg/eventstore"
 	"github.com/civicase/civicase/pkg/unitreg"
+	auditv1 "github.com/civicase/civicase/proto/gen/civicase/audit/v1"
 	reportingv1 "github.com/civicase/civicase/proto/gen/civicase/reporting/v1"
 	"github.com/civicase/civicase/services/reporting/internal/adapters/postgres"
 	"github.com/civicase/civicase/services/reporting/internal/forms"
@@ -39,6 +40,21 @@ type Obligations interface {
 	Submission(ctx context.Context, id string) (*reportingv1.ReportSubmitted, bool, error)
 }
 
+// PastStates gives the read model as it stood at a past sequence of the log.
+type PastStates interface {
+	// At returns the state at seq; release is called once it has been read.
+	At(ctx context.Context, seq uint64) (view postgres.PastView, release func(), err error)
+	// Forget makes the next At rebuild the state at seq.
+	Forget(seq uint64)
+}
+
+// Checkpoints finds the audit service's signed checkpoint covering a point of the log.
+type Checkpoints interface {
+	// Covering returns the checkpoint covering every event up to seq and the number of leaves
+	// those events make, or a nil checkpoint when none covers it yet.
+	Covering(ctx context.Context, seq uint64) (*auditv1.Checkpoint, uint64, error)
+}
+
 // Deps are what the use cases need.
 type Deps struct {
 	Store       *eventstore.Store
@@ -48,6 +64,11 @@ type Deps struct {
 	Obligations Obligations
 	Forms       *forms.Registry
 	Log         *slog.Logger
+	// Past rebuilds the read model for reports "as of" a past point; nil refuses them.
+	Past PastStates
+	// Checkpoints stamps reports with the audit checkpoint covering them; nil stamps the log
+	// position alone.
+	Checkpoints Checkpoints
 }
 
 // App is the reporting service's use cases.
@@ -74,6 +95,9 @@ const (
 	ReasonIdentityFails     = "REPORT_IDENTITY_FAILED"
 	ReasonSubmissionUnknown = "SUBMISSION_UNKNOWN"
 	ReasonReadOnly          = "READ_ONLY_ROLE"
+	ReasonAsOfBeforeLog     = "AS_OF_BEFORE_LOG"
+	ReasonAsOfAfterLog      = "AS_OF_AFTER_LOG"
+	ReasonAsOfUnavailable   = "AS_OF_UNAVAILABLE"
 )
 
 // today is the Vietnamese civil date by the injected clock.

@@ -36,7 +36,7 @@ func (a *App) ExportReport(ctx context.Context, spec *reportingv1.ReportSpec, su
 		return nil, apperr.Invalid("format", "one of CSV, XLSX, PDF is required")
 	}
 	var r *forms.Report
-	var unit string
+	var unit, suffix string
 	if submissionID != "" {
 		sub, found, err := a.Obligations.Submission(ctx, submissionID)
 		if err != nil {
@@ -58,6 +58,9 @@ func (a *App) ExportReport(ctx context.Context, spec *reportingv1.ReportSpec, su
 			return nil, err
 		}
 		r, unit = g.Report, g.Unit.Code
+		if g.Stamp.GetAsOf() {
+			suffix = fmt.Sprintf("_asof-%d", g.Stamp.GetSequence()) // not to be mistaken for today's
+		}
 	}
 	var buf bytes.Buffer
 	if err := fm.write(&buf, r); err != nil {
@@ -69,6 +72,6 @@ func (a *App) ExportReport(ctx context.Context, spec *reportingv1.ReportSpec, su
 	} else {
 		per = r.Period.From.String() + "_" + r.Period.To.String()
 	}
-	name := fmt.Sprintf("%s_%s_%s.%s", strings.ReplaceAll(r.Form.Code, "/", "-"), unit, per, fm.ext)
+	name := fmt.Sprintf("%s_%s_%s%s.%s", strings.ReplaceAll(r.Form.Code, "/", "-"), unit, per, suffix, fm.ext)
 	return &File{Content: buf.Bytes(), Name: name, ContentType: fm.mime}, nil
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,8 +11,11 @@ import (
 	"time"
 
 	"github.com/civicase/civicase/pkg/apperr"
+	"github.com/civicase/civicase/pkg/calendar"
+	"github.com/civicase/civicase/pkg/eventstore"
 	"github.com/civicase/civicase/pkg/unitreg"
 	reportingv1 "github.com/civicase/civicase/proto/gen/civicase/reporting/v1"
+	"github.com/civicase/civicase/services/reporting/internal/adapters/postgres"
 	"github.com/civicase/civicase/services/reporting/internal/domain"
 	"github.com/civicase/civicase/services/reporting/internal/forms"
 	"github.com/civicase/civicase/services/reporting/internal/period"
@@ -28,16 +32,28 @@ type Generated struct {
 	Mode reportingv1.RowMode
 	// ZeroUntilSource are the form's metric keys no event produces yet, with the source awaited.
 	ZeroUntilSource []string
+	// Stamp is the log position the numbers come from, with the audit checkpoint covering it.
+	Stamp *reportingv1.LogStamp
+	// Warnings are the failures of identities marked for verification.
+	Warnings []forms.Violation
+}
+
+// source is where a report's numbers come from: the live read model or a past state of it.
+type source struct {
+	units Units
+	sums  SumsSource
+	// asOf is the past state's sequence; 0 for the live read model.
+	asOf uint64
 }
 
 // rows resolves the rows of a report: the unit must be in force at the period's end.
-func (a *App) rows(ctx context.Context, unit string, p period.Range, mode reportingv1.RowMode) (domain.Rows, error) {
+func rows(ctx context.Context, units Units, unit string, p period.Range, mode reportingv1.RowMode) (domain.Rows, error) {
 	var rows domain.Rows
 	m := domain.UnitAlone
 	if mode == reportingv1.RowMode_ROW_MODE_DIRECT_CHILDREN {
 		m = domain.DirectChildren
 	}
-	err := a.Units.With(ctx, func(reg *unitreg.Registry) error {
+	err := units.With(ctx, func(reg *unitreg.Registry) error {
 		var err error
 		rows, err = domain.Rollup(reg, unit, unitreg.Period{From: CalOf(p.From), To: CalOf(p.To)}, m)
 		return err
@@ -45,9 +61,14 @@ func (a *App) rows(ctx context.Context, unit string, p period.Range, mode report
 	return rows, err
 }
 
+// rows resolves the rows of a report from the live unit registry.
+func (a *App) rows(ctx context.Context, unit string, p period.Range, mode reportingv1.RowMode) (domain.Rows, error) {
+	return rows(ctx, a.Units, unit, p, mode)
+}
+
 // rowSums reads the facts and adds them up per row.
-func (a *App) rowSums(ctx context.Context, rows domain.Rows, p period.Range, metrics []string) ([]domain.Sums, uint64, error) {
-	snap, err := a.Sums.Sums(ctx, rows.Codes(), metrics, CalOf(p.From), CalOf(p.To))
+func rowSums(ctx context.Context, sums SumsSource, rows domain.Rows, p period.Range, metrics []string) ([]domain.Sums, uint64, error) {
+	snap, err := sums.Sums(ctx, rows.Codes(), metrics, CalOf(p.From), CalOf(p.To))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -60,8 +81,84 @@ func (a *App) rowSums(ctx context.Context, rows domain.Rows, p period.Range, met
 	return out, snap.Seq, nil
 }
 
-// GenerateReport fills a form for a unit and a period and checks every identity printed on it.
+// rowSums reads the live facts.
+func (a *App) rowSums(ctx context.Context, rows domain.Rows, p period.Range, metrics []string) ([]domain.Sums, uint64, error) {
+	return rowSums(ctx, a.Sums, rows, p, metrics)
+}
+
+// GenerateReport fills a form for a unit and a period and checks every identity printed on it:
+// from the live read model, or, with spec.as_of, from the read model rebuilt as it stood then.
 func (a *App) GenerateReport(ctx context.Context, spec *reportingv1.ReportSpec) (*Generated, error) {
+	if spec.GetAsOf() == nil {
+		return a.generate(ctx, spec, source{units: a.Units, sums: a.Sums})
+	}
+	if a.Past == nil {
+		return nil, apperr.Precondition(ReasonAsOfUnavailable, "this deployment does not compute reports as of a past point")
+	}
+	// A spec that cannot be filled is refused before a rebuild, which reads the log from its start.
+	p, err := Period(spec.GetPeriod())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.form(spec.GetFormCode(), spec.GetFormVersion(), p); err != nil {
+		return nil, err
+	}
+	seq, err := a.asOfSeq(ctx, spec.GetAsOf())
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		view, release, err := a.Past.At(ctx, seq)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, apperr.Unavailable(ReasonAsOfUnavailable, "the read model as of sequence %d could not be rebuilt", seq).WithCause(err)
+		}
+		g, err := a.generate(ctx, spec, source{units: view.Units, sums: view.Sums, asOf: seq})
+		release()
+		if errors.Is(err, postgres.ErrPastGone) && attempt == 0 {
+			a.Past.Forget(seq) // another replica dropped it: rebuild once
+			continue
+		}
+		return g, err
+	}
+}
+
+// asOfSeq resolves a past point to a sequence of the log: a sequence as given, a time as the last
+// message the log stored at or before it (storage time: what the system knew then).
+func (a *App) asOfSeq(ctx context.Context, asOf *reportingv1.AsOf) (uint64, error) {
+	live, err := a.Store.LastSeq(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if asOf.GetTime() == nil {
+		n := asOf.GetSequence()
+		if n > live {
+			return 0, apperr.Precondition(ReasonAsOfAfterLog, "the log ends at sequence %d, before %d", live, n)
+		}
+		return n, nil
+	}
+	t := asOf.GetTime().AsTime()
+	n := live
+	err = a.Store.Read(ctx, eventstore.ReadOptions{From: eventstore.From{Time: t.Add(time.Nanosecond)}}, func(c eventstore.Commit) error {
+		n = c.Seq - 1
+		return errStopRead
+	})
+	if err != nil && !errors.Is(err, errStopRead) {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, apperr.Precondition(ReasonAsOfBeforeLog, "the log holds nothing stored at or before %s: its first event is later",
+			t.In(calendar.Vietnam).Format(time.RFC3339))
+	}
+	return n, nil
+}
+
+var errStopRead = errors.New("stop reading")
+
+// generate fills the form from one source.
+func (a *App) generate(ctx context.Context, spec *reportingv1.ReportSpec, src source) (*Generated, error) {
 	p, err := Period(spec.GetPeriod())
 	if err != nil {
 		return nil, err
@@ -70,13 +167,16 @@ func (a *App) GenerateReport(ctx context.Context, spec *reportingv1.ReportSpec) 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := a.rows(ctx, spec.GetUnitCode(), p, spec.GetRows())
+	rows, err := rows(ctx, src.units, spec.GetUnitCode(), p, spec.GetRows())
 	if err != nil {
 		return nil, err
 	}
-	sums, seq, err := a.rowSums(ctx, rows, p, a.formBaseMetrics(f))
+	sums, seq, err := rowSums(ctx, src.sums, rows, p, a.formBaseMetrics(f))
 	if err != nil {
 		return nil, err
+	}
+	if src.asOf != 0 && seq != src.asOf {
+		return nil, postgres.ErrPastGone
 	}
 	var zero []string
 	var zeroCols []string
@@ -108,20 +208,90 @@ func (a *App) GenerateReport(ctx context.Context, spec *reportingv1.ReportSpec) 
 	if len(zeroCols) > 0 {
 		r.Notes = strings.TrimSpace(r.Notes + " (Cột " + strings.Join(zeroCols, ", ") + ": chưa có nguồn số liệu, ghi 0.)")
 	}
-	r.ComputedAt = fmt.Sprintf("nhật ký sự kiện đến số thứ tự %d", seq)
-	// Every printed identity must hold on every row: a failure is a bug in the read model or in
-	// the form data, never something to print.
-	if err := forms.Check(r); err != nil {
-		var ce *forms.CheckError
-		if errors.As(err, &ce) && len(ce.Violations) > 0 {
-			v := ce.Violations[0]
-			return nil, apperr.Internal(ReasonIdentityFails, "%s: identity %q fails on row %q: %s", f.Key(), v.Identity, v.Row, err.Error()).
-				WithMeta("identity", v.Identity).WithMeta("row", v.Row).WithCause(err)
-		}
-		return nil, apperr.Internal(ReasonIdentityFails, "%s: %v", f.Key(), err).WithCause(err)
+	warnings, err := checkIdentities(r)
+	if err != nil {
+		return nil, err
 	}
+	if len(warnings) > 0 {
+		r.Notes = strings.TrimSpace(r.Notes + " " + WarningNote(warnings))
+		a.Log.WarnContext(ctx, "reporting: an identity marked for verification fails; the report carries a warning",
+			"form", f.Key(), "identity", warnings[0].Identity, "row", warnings[0].Row, "detail", warnings[0].Detail())
+	}
+	stamp := &reportingv1.LogStamp{Sequence: seq, AsOf: src.asOf != 0}
+	a.stampCheckpoint(ctx, stamp)
+	r.ComputedAt = StampText(stamp)
 	top := rows.Units[0]
-	return &Generated{Report: r, Unit: top, Mode: spec.GetRows(), ZeroUntilSource: zero}, nil
+	return &Generated{Report: r, Unit: top, Mode: spec.GetRows(), ZeroUntilSource: zero, Stamp: stamp, Warnings: warnings}, nil
+}
+
+// checkIdentities checks every printed identity on every row. A failure of an identity marked for
+// verification is returned as a warning the report carries (the identity itself may be what is
+// wrong, and the printed circular wins); any other failure is a bug in the read model or in the
+// form data, never something to print, and refuses the report.
+func checkIdentities(r *forms.Report) ([]forms.Violation, error) {
+	warnings, err := forms.Check(r)
+	if err == nil {
+		return warnings, nil
+	}
+	f := r.Form
+	var ce *forms.CheckError
+	if errors.As(err, &ce) && len(ce.Violations) > 0 {
+		v := ce.Violations[0]
+		return nil, apperr.Internal(ReasonIdentityFails, "%s: identity %q fails on row %q: %s", f.Key(), v.Identity, v.Row, err.Error()).
+			WithMeta("identity", v.Identity).WithMeta("row", v.Row).WithCause(err)
+	}
+	return nil, apperr.Internal(ReasonIdentityFails, "%s: %v", f.Key(), err).WithCause(err)
+}
+
+// WarningNote is the sentence the notes line gets for failed identities marked for verification,
+// one clause per identity naming the rows it failed on.
+func WarningNote(warnings []forms.Violation) string {
+	var ids []string
+	rowsOf := map[string][]string{}
+	for _, w := range warnings {
+		if _, seen := rowsOf[w.Identity]; !seen {
+			ids = append(ids, w.Identity)
+		}
+		if rs := rowsOf[w.Identity]; !slices.Contains(rs, w.Row) {
+			rowsOf[w.Identity] = append(rs, w.Row)
+		}
+	}
+	clauses := make([]string, len(ids))
+	for i, id := range ids {
+		clauses[i] = "đẳng thức “" + id + "” (đang chờ đối chiếu với mẫu in của thông tư) không thỏa mãn ở dòng " + strings.Join(rowsOf[id], "; ")
+	}
+	return "(Cảnh báo: " + strings.Join(clauses, "; ") + ".)"
+}
+
+// stampCheckpoint adds the audit checkpoint covering the stamp's sequence, when there is one. A
+// failure to ask is logged, never a reason to withhold the report.
+func (a *App) stampCheckpoint(ctx context.Context, s *reportingv1.LogStamp) {
+	if a.Checkpoints == nil || s.GetSequence() == 0 {
+		return
+	}
+	cp, leaves, err := a.Checkpoints.Covering(ctx, s.GetSequence())
+	if err != nil {
+		a.Log.WarnContext(ctx, "reporting: no audit checkpoint for the report's stamp", "seq", s.GetSequence(), "err", err)
+		return
+	}
+	if cp != nil {
+		s.Checkpoint, s.Leaves = cp, leaves
+	}
+}
+
+// StampText is the stamp as the exports print it after "Số liệu được tính tại: ".
+func StampText(s *reportingv1.LogStamp) string {
+	if s.GetSequence() == 0 {
+		return "nhật ký chưa có sự kiện nào"
+	}
+	t := fmt.Sprintf("sự kiện thứ %d của nhật ký", s.GetSequence())
+	if s.GetAsOf() {
+		t += " (số liệu dựng lại theo nhật ký đến thời điểm đó)"
+	}
+	if cp := s.GetCheckpoint(); cp != nil {
+		t += fmt.Sprintf("; điểm kiểm tra %s kích thước %d, gốc %s", cp.GetOrigin(), cp.GetTreeSize(), base64.StdEncoding.EncodeToString(cp.GetRootHash()))
+	}
+	return t
 }
 
 // formBaseMetrics are the base metrics a form's columns read.
@@ -161,7 +331,10 @@ func ReportProto(g *Generated) *reportingv1.Report {
 	out := &reportingv1.Report{
 		FormCode: f.Code, FormVersion: f.Version, Circular: f.Circular, Title: f.Title,
 		UnitCode: g.Unit.Code, UnitName: g.Unit.Name, Period: PeriodProto(r.Period), RowMode: g.Mode,
-		Total: rowProto(f, r.Total), Notes: r.Notes, ComputedAt: r.ComputedAt, ZeroUntilSource: g.ZeroUntilSource,
+		Total: rowProto(f, r.Total), Notes: r.Notes, ComputedAt: r.ComputedAt, ZeroUntilSource: g.ZeroUntilSource, Stamp: g.Stamp,
+	}
+	for _, w := range g.Warnings {
+		out.IdentityWarnings = append(out.IdentityWarnings, &reportingv1.IdentityWarning{Identity: w.Identity, Row: w.Row, Detail: w.Detail(), Verify: w.Verify})
 	}
 	if out.RowMode == reportingv1.RowMode_ROW_MODE_UNSPECIFIED {
 		out.RowMode = reportingv1.RowMode_ROW_MODE_UNIT_ALONE

@@ -53,7 +53,7 @@ func receptionReport(t testing.TB, n int) *forms.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := forms.Check(r); err != nil {
+	if _, err := forms.Check(r); err != nil {
 		t.Fatal(err)
 	}
 	r.Notes = "Số liệu tổng hợp từ các phường; không có vụ việc phức tạp, kéo dài."

@@ -49,7 +49,8 @@ type Form struct {
 	Header []*HeaderNode
 	// Columns are the numbered columns; Columns[i].No == i+1.
 	Columns []*Column
-	// Identities are the equalities printed on the form, each holding on every row.
+	// Identities are the equalities printed on the form, each holding on every row (those marked
+	// Verify are still to check against the printed circular; see Check).
 	Identities []Identity
 
 	byMetric map[string]*Column
@@ -172,6 +173,10 @@ type Identity struct {
 	Printed string
 	// Sides are the sums that must be equal, left to right.
 	Sides []Expr
+	// Verify, when set, says why the identity is still to check against the printed circular
+	// (the source we encoded it from may be wrong). The circular wins, so until someone checks
+	// it a failure is a warning on the report, not a refusal.
+	Verify string
 }
 
 func parseExpr(s string) (Expr, error) {

@@ -223,8 +223,8 @@ func TestComputeFillsFormulasAndTotal(t *testing.T) {
 	if r.Total.Unit.Name != TotalLabel || r.Period != q12025 {
 		t.Errorf("total row %q, period %s", r.Total.Unit.Name, r.Period)
 	}
-	if err := Check(r); err != nil {
-		t.Fatalf("Check of a consistent report: %v", err)
+	if warnings, err := Check(r); err != nil || len(warnings) != 0 {
+		t.Fatalf("Check of a consistent report: %v, warnings %v", err, warnings)
 	}
 }
 
@@ -236,7 +236,7 @@ func TestCheckNamesTheBrokenIdentity(t *testing.T) {
 	}
 	r.Units[0].Values[12] = 2 // one wrong cell: resolved several times
 	r.Total.Values[12]++      // keep the total the sum of the units: the identity fails there too
-	err = Check(r)
+	_, err = Check(r)
 	var ce *CheckError
 	if !errors.As(err, &ce) || len(ce.Violations) != 2 || ce.Violations[1].Row != TotalLabel {
 		t.Fatalf("Check = %v, want the identity to fail on the unit row and the total row", err)
@@ -253,14 +253,15 @@ func TestCheckNamesTheBrokenIdentity(t *testing.T) {
 	}
 
 	r.Total.Values[12]-- // now the total row no longer sums the unit rows either
-	err = Check(r)
+	_, err = Check(r)
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "Tổng cộng = Σ đơn vị (cột 12)") {
 		t.Errorf("Check with an inconsistent total = %v", err)
 	}
 }
 
 // A one-cell error on any side of any identity of any form is caught and
-// named: no identity is left unchecked.
+// named: no identity is left unchecked. An identity marked for verification
+// is named as a warning, every other one as an error.
 func TestCheckCoversEveryIdentity(t *testing.T) {
 	for _, f := range Builtin().All() {
 		for _, id := range f.Identities {
@@ -272,13 +273,18 @@ func TestCheckCoversEveryIdentity(t *testing.T) {
 				r.Units[0].Values[side[0]]++
 				r.Total.Values[side[0]]++
 				var ce *CheckError
-				if err := Check(r); !errors.As(err, &ce) {
-					t.Errorf("%s: a wrong column %d passes Check", f.Key(), side[0])
-					continue
+				warnings, err := Check(r)
+				named := warnings
+				if id.Verify == "" {
+					if !errors.As(err, &ce) {
+						t.Errorf("%s: a wrong column %d passes Check", f.Key(), side[0])
+						continue
+					}
+					named = ce.Violations
 				}
 				found := false
-				for _, v := range ce.Violations {
-					found = found || (v.Identity == id.Printed && v.Row == phuHa.Code+" "+phuHa.Name)
+				for _, v := range named {
+					found = found || (v.Identity == id.Printed && v.Row == phuHa.Code+" "+phuHa.Name && v.Verify == id.Verify)
 				}
 				if !found {
 					t.Errorf("%s: changing column %d (side %d of %q) gives %v", f.Key(), side[0], s, id.Printed, ce)
@@ -332,8 +338,50 @@ func TestKQGQMoneyAndNestedFormulas(t *testing.T) {
 	if got := Money.Format(r.Total.Values[11]); got != "125.401" {
 		t.Errorf("money = %s million VND, want 125.401", got)
 	}
-	if err := Check(r); err == nil || !strings.Contains(err.Error(), "6 = 7+8+9+10 = 24+26+28 = 30+31") {
-		t.Errorf("24+26+28 = 5 ≠ 6 should fail: %v", err)
+	// 24+26+28 = 5 ≠ 6: the identity is marked for verification, so the failure is a warning.
+	warnings, err := Check(r)
+	if err != nil || len(warnings) != 4 || warnings[0].Identity != "6 = 7+8+9+10 = 24+26+28 = 30+31" ||
+		warnings[0].Detail() != "6 = 6 ≠ 24+26+28 = 5" || !strings.Contains(warnings[0].Verify, "printed") || warnings[2].Row != TotalLabel {
+		t.Errorf("Check = %v, warnings %+v; want the marked identity as a warning on the unit and the total row", err, warnings)
+	}
+}
+
+// A verify mark demotes only its own identity: an unmarked identity that fails
+// still refuses the report, beside the marked one's warning.
+func TestVerifyMarkedIdentities(t *testing.T) {
+	marked := strings.Replace(validDef, "identities:\n  - 1 = 2+3\n",
+		"identities:\n  - 1 = 2+3\n  - identity: 2 = 3\n    verify: the source may be wrong\n", 1)
+	reg, err := Load(fstest.MapFS{"x/99.yaml": {Data: []byte(marked)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := reg.Get("99/T", "1")
+	if f.Identities[0].Verify != "" || f.Identities[1].Verify != "the source may be wrong" {
+		t.Fatalf("identities %+v", f.Identities)
+	}
+	r, err := Compute(f, q12025, []UnitFacts{{Unit: phuHa, Facts: Facts{"t.a": 2, "t.b": 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warnings, err := Check(r)
+	if err != nil || len(warnings) != 2 || warnings[0].Identity != "2 = 3" || warnings[0].Verify != "the source may be wrong" {
+		t.Fatalf("marked identity failing: %v, warnings %+v", err, warnings)
+	}
+	r.Units[0].Values[1]++ // 1 = 2+3 is not marked
+	r.Total.Values[1]++
+	var ce *CheckError
+	warnings, err = Check(r)
+	if !errors.As(err, &ce) || len(ce.Violations) != 2 || ce.Violations[0].Identity != "1 = 2+3" || len(warnings) != 2 {
+		t.Errorf("unmarked identity failing: %v, warnings %v", err, warnings)
+	}
+	for name, def := range map[string]string{
+		"empty verify":  strings.Replace(marked, "verify: the source may be wrong", "verify: \"\"", 1),
+		"unknown field": strings.Replace(marked, "verify:", "verified:", 1),
+		"no identity":   strings.Replace(marked, "identity: 2 = 3", "identity: \"\"", 1),
+	} {
+		if _, err := Load(fstest.MapFS{"x/99.yaml": {Data: []byte(def)}}); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
 	}
 }
 

@@ -75,18 +75,57 @@ func (r *Registry) All() []*Form {
 
 // fileForm is the schema of a definition file.
 type fileForm struct {
-	Code          string      `yaml:"code"`
-	Circular      string      `yaml:"circular"`
-	Version       string      `yaml:"version"`
-	EffectiveFrom string      `yaml:"effective_from"`
-	Shape         string      `yaml:"shape"`
-	Source        string      `yaml:"source"`
-	Title         string      `yaml:"title"`
-	TitleEN       string      `yaml:"title_en"`
-	UnitHeader    string      `yaml:"unit_header"`
-	Numbered      int         `yaml:"numbered_columns"`
-	Columns       []*fileNode `yaml:"columns"`
-	Identities    []string    `yaml:"identities"`
+	Code          string         `yaml:"code"`
+	Circular      string         `yaml:"circular"`
+	Version       string         `yaml:"version"`
+	EffectiveFrom string         `yaml:"effective_from"`
+	Shape         string         `yaml:"shape"`
+	Source        string         `yaml:"source"`
+	Title         string         `yaml:"title"`
+	TitleEN       string         `yaml:"title_en"`
+	UnitHeader    string         `yaml:"unit_header"`
+	Numbered      int            `yaml:"numbered_columns"`
+	Columns       []*fileNode    `yaml:"columns"`
+	Identities    []fileIdentity `yaml:"identities"`
+}
+
+// fileIdentity is an identity as written in a definition file: the printed text, or a mapping
+// {identity: "…", verify: "why it is still to check"}.
+type fileIdentity struct {
+	Printed string
+	Verify  string
+}
+
+// UnmarshalYAML accepts both spellings; a mapping may hold only identity and verify.
+func (i *fileIdentity) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return n.Decode(&i.Printed)
+	case yaml.MappingNode:
+		for k := 0; k+1 < len(n.Content); k += 2 {
+			key, val := n.Content[k], n.Content[k+1]
+			var dst *string
+			switch key.Value {
+			case "identity":
+				dst = &i.Printed
+			case "verify":
+				dst = &i.Verify
+			default:
+				return fmt.Errorf("line %d: identity field %q is not identity or verify", key.Line, key.Value)
+			}
+			if err := val.Decode(dst); err != nil {
+				return err
+			}
+		}
+		if strings.TrimSpace(i.Printed) == "" {
+			return fmt.Errorf("line %d: identity mapping without an identity", n.Line)
+		}
+		if strings.TrimSpace(i.Verify) == "" {
+			return fmt.Errorf("line %d: identity %q: verify is empty (write the identity as plain text instead)", n.Line, i.Printed)
+		}
+		return nil
+	}
+	return fmt.Errorf("line %d: an identity is a string or a mapping", n.Line)
 }
 
 type fileNode struct {
@@ -106,7 +145,9 @@ var metricRE = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$`)
 // validates it: unique, contiguous column numbers; a metric on every
 // numeric column, unique in the form; formulas and identities over existing
 // columns of one measure; every formula printed as an identity; no cycle
-// among formulas; one definition per code and version.
+// among formulas; one definition per code and version. An identity is
+// written as its printed text, or as {identity: "…", verify: "why"} when it
+// is still to check against the printed circular (see Check).
 func Load(fsys fs.FS) (*Registry, error) {
 	r := &Registry{forms: map[string]*Form{}, byCode: map[string][]*Form{}}
 	var errs []error
@@ -271,11 +312,13 @@ func parseForm(raw []byte) (*Form, error) {
 		}
 		return nil
 	}
-	for _, s := range ff.Identities {
+	for _, fi := range ff.Identities {
+		s := fi.Printed
 		id, err := parseIdentity(s)
 		if err != nil {
 			return nil, fmt.Errorf("identity: %w", err)
 		}
+		id.Verify = strings.TrimSpace(fi.Verify)
 		first := f.Column(id.Sides[0][0])
 		if first == nil || !first.Measure.Numeric() {
 			return nil, fmt.Errorf("identity %q does not start with a numeric column", s)

@@ -59,7 +59,7 @@ type Report struct {
 	// Notes is the free notes line printed under the table.
 	Notes string
 	// ComputedAt is an optional stamp line saying what state of the log the
-	// numbers come from (the audit service fills it with a checkpoint).
+	// numbers come from: the log position and the audit checkpoint covering it.
 	ComputedAt string
 }
 
@@ -135,12 +135,18 @@ type Violation struct {
 	Left, Right Expr
 	// LeftValue and RightValue are their values, formatted in the column's unit.
 	LeftValue, RightValue string
+	// Verify is the identity's mark (Identity.Verify): set, the violation is a warning.
+	Verify string
 }
 
 // Error describes the violation with both sides and their values.
 func (v Violation) Error() string {
-	return fmt.Sprintf("%s row %q: identity %q fails: %s = %s ≠ %s = %s",
-		v.Form, v.Row, v.Identity, v.Left, v.LeftValue, v.Right, v.RightValue)
+	return fmt.Sprintf("%s row %q: identity %q fails: %s", v.Form, v.Row, v.Identity, v.Detail())
+}
+
+// Detail is the two sides that differ with their values, "6 = 1 ≠ 24+26+28 = 0".
+func (v Violation) Detail() string {
+	return fmt.Sprintf("%s = %s ≠ %s = %s", v.Left, v.LeftValue, v.Right, v.RightValue)
 }
 
 // CheckError lists every violation found in a report.
@@ -160,10 +166,16 @@ func (e *CheckError) Error() string {
 
 // Check verifies every identity of the report's form on every unit row and on
 // the total row, and that the total row is the sum of the unit rows. It
-// returns nil or a *CheckError naming each failing identity with both sides.
-func Check(r *Report) error {
+// returns a *CheckError naming each failing identity with both sides, or nil.
+//
+// Failures of identities marked for verification (Identity.Verify) are not
+// in the error: they are returned as warnings, because the identity itself
+// may be what is wrong (the printed circular wins over the source we encoded
+// it from, and nobody has checked it yet). Every other failure is a bug in the
+// read model or the form data, never something to print.
+func Check(r *Report) (warnings []Violation, err error) {
 	if r == nil || r.Form == nil {
-		return errors.New("forms: report has no form")
+		return nil, errors.New("forms: report has no form")
 	}
 	f := r.Form
 	var vs []Violation
@@ -173,8 +185,13 @@ func Check(r *Report) error {
 			left := row.sum(id.Sides[0])
 			for _, side := range id.Sides[1:] {
 				if right := row.sum(side); right != left {
-					vs = append(vs, Violation{Form: f.Key(), Row: row.Label(), Identity: id.Printed,
-						Left: id.Sides[0], Right: side, LeftValue: m.Format(left), RightValue: m.Format(right)})
+					v := Violation{Form: f.Key(), Row: row.Label(), Identity: id.Printed,
+						Left: id.Sides[0], Right: side, LeftValue: m.Format(left), RightValue: m.Format(right), Verify: id.Verify}
+					if v.Verify != "" {
+						warnings = append(warnings, v)
+					} else {
+						vs = append(vs, v)
+					}
 				}
 			}
 		}
@@ -205,7 +222,7 @@ func Check(r *Report) error {
 		}
 	}
 	if len(vs) > 0 {
-		return &CheckError{Violations: vs}
+		return warnings, &CheckError{Violations: vs}
 	}
-	return nil
+	return warnings, nil
 }

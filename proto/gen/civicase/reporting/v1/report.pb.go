@@ -8,8 +8,9 @@ package reportingv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	v11 "github.com/civicase/civicase/proto/gen/civicase/audit/v1"
 	v1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
-	v11 "github.com/civicase/civicase/proto/gen/civicase/unit/v1"
+	v12 "github.com/civicase/civicase/proto/gen/civicase/unit/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -754,16 +755,25 @@ type Report struct {
 	Rows []*ReportRow `protobuf:"bytes,10,rep,name=rows,proto3" json:"rows,omitempty"`
 	// The "Tổng cộng" row.
 	Total *ReportRow `protobuf:"bytes,11,opt,name=total,proto3" json:"total,omitempty"`
-	// Identities printed on the form, every one of which held on every row.
+	// Identities printed on the form, each checked on every row. Every one held, except those
+	// listed in identity_warnings.
 	IdentitiesChecked []string `protobuf:"bytes,12,rep,name=identities_checked,json=identitiesChecked,proto3" json:"identities_checked,omitempty"`
 	// Metric keys that no event produces yet, reported as zero, each with the source it awaits.
 	ZeroUntilSource []string `protobuf:"bytes,13,rep,name=zero_until_source,json=zeroUntilSource,proto3" json:"zero_until_source,omitempty"`
 	// Notes line.
 	Notes string `protobuf:"bytes,14,opt,name=notes,proto3" json:"notes,omitempty"`
-	// What state of the log the numbers come from ("log sequence 1234").
-	ComputedAt    string `protobuf:"bytes,15,opt,name=computed_at,json=computedAt,proto3" json:"computed_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// What state of the log the numbers come from, as printed on the exports' "computed at" line
+	// ("sự kiện thứ 1234 của nhật ký; điểm kiểm tra civicase.prtc kích thước 1301, gốc …").
+	ComputedAt string `protobuf:"bytes,15,opt,name=computed_at,json=computedAt,proto3" json:"computed_at,omitempty"`
+	// The same, as data: the log position the report was computed at and the audit checkpoint
+	// covering it. Unset on reports computed before it was recorded.
+	Stamp *LogStamp `protobuf:"bytes,16,opt,name=stamp,proto3" json:"stamp,omitempty"`
+	// Identities marked in the form data as still to verify against the printed circular that did
+	// not hold: the report is issued with them as warnings (also named in the notes line) instead
+	// of being refused. Identities not so marked never fail on an issued report.
+	IdentityWarnings []*IdentityWarning `protobuf:"bytes,17,rep,name=identity_warnings,json=identityWarnings,proto3" json:"identity_warnings,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Report) Reset() {
@@ -901,15 +911,181 @@ func (x *Report) GetComputedAt() string {
 	return ""
 }
 
+func (x *Report) GetStamp() *LogStamp {
+	if x != nil {
+		return x.Stamp
+	}
+	return nil
+}
+
+func (x *Report) GetIdentityWarnings() []*IdentityWarning {
+	if x != nil {
+		return x.IdentityWarnings
+	}
+	return nil
+}
+
+// LogStamp says which state of the log a report's numbers come from, so that anyone can recompute
+// them by replaying the log up to that point and check that point against a signed checkpoint.
+type LogStamp struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The last stream sequence counted: the facts projection's checkpoint for a live report, the
+	// point asked for in a report "as of".
+	Sequence uint64 `protobuf:"varint,1,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// True when the report was computed "as of" a past point from a rebuilt read model.
+	AsOf bool `protobuf:"varint,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	// The audit service's latest signed checkpoint when the report was computed, if it covered the
+	// sequence; unset when there was none (no audit service configured, or it had not signed that
+	// far yet).
+	Checkpoint *v11.Checkpoint `protobuf:"bytes,3,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
+	// How many leaves of the audit tree the events up to sequence make: the tree size of the prefix
+	// of the log the report counts (consistency proofs lead from it to the checkpoint). 0 without
+	// a checkpoint.
+	Leaves        uint64 `protobuf:"varint,4,opt,name=leaves,proto3" json:"leaves,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogStamp) Reset() {
+	*x = LogStamp{}
+	mi := &file_civicase_reporting_v1_report_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogStamp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogStamp) ProtoMessage() {}
+
+func (x *LogStamp) ProtoReflect() protoreflect.Message {
+	mi := &file_civicase_reporting_v1_report_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogStamp.ProtoReflect.Descriptor instead.
+func (*LogStamp) Descriptor() ([]byte, []int) {
+	return file_civicase_reporting_v1_report_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *LogStamp) GetSequence() uint64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *LogStamp) GetAsOf() bool {
+	if x != nil {
+		return x.AsOf
+	}
+	return false
+}
+
+func (x *LogStamp) GetCheckpoint() *v11.Checkpoint {
+	if x != nil {
+		return x.Checkpoint
+	}
+	return nil
+}
+
+func (x *LogStamp) GetLeaves() uint64 {
+	if x != nil {
+		return x.Leaves
+	}
+	return 0
+}
+
+// IdentityWarning is a verify-marked identity that did not hold on a row.
+type IdentityWarning struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The identity as printed ("6 = 7+8+9+10 = 24+26+28 = 30+31").
+	Identity string `protobuf:"bytes,1,opt,name=identity,proto3" json:"identity,omitempty"`
+	// The row it failed on (unit code and name, or "Tổng cộng").
+	Row string `protobuf:"bytes,2,opt,name=row,proto3" json:"row,omitempty"`
+	// The two sides that differ with their values ("6 = 1 ≠ 24+26+28 = 0").
+	Detail string `protobuf:"bytes,3,opt,name=detail,proto3" json:"detail,omitempty"`
+	// Why the identity is marked for verification (from the form data).
+	Verify        string `protobuf:"bytes,4,opt,name=verify,proto3" json:"verify,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IdentityWarning) Reset() {
+	*x = IdentityWarning{}
+	mi := &file_civicase_reporting_v1_report_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IdentityWarning) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IdentityWarning) ProtoMessage() {}
+
+func (x *IdentityWarning) ProtoReflect() protoreflect.Message {
+	mi := &file_civicase_reporting_v1_report_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IdentityWarning.ProtoReflect.Descriptor instead.
+func (*IdentityWarning) Descriptor() ([]byte, []int) {
+	return file_civicase_reporting_v1_report_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *IdentityWarning) GetIdentity() string {
+	if x != nil {
+		return x.Identity
+	}
+	return ""
+}
+
+func (x *IdentityWarning) GetRow() string {
+	if x != nil {
+		return x.Row
+	}
+	return ""
+}
+
+func (x *IdentityWarning) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+func (x *IdentityWarning) GetVerify() string {
+	if x != nil {
+		return x.Verify
+	}
+	return ""
+}
+
 // Reporters selects the units an obligation binds, as they stand on each due date.
 type Reporters struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Units of this kind under `under` (at any depth), e.g. the People's Council standing committees.
-	Kind v11.UnitKind `protobuf:"varint,1,opt,name=kind,proto3,enum=civicase.unit.v1.UnitKind" json:"kind,omitempty"`
+	Kind v12.UnitKind `protobuf:"varint,1,opt,name=kind,proto3,enum=civicase.unit.v1.UnitKind" json:"kind,omitempty"`
 	// The unit whose descendants are selected.
 	Under string `protobuf:"bytes,2,opt,name=under,proto3" json:"under,omitempty"`
 	// Only units whose parent is of one of these kinds (e.g. ward and commune); empty for any.
-	ParentKinds []v11.UnitKind `protobuf:"varint,3,rep,packed,name=parent_kinds,json=parentKinds,proto3,enum=civicase.unit.v1.UnitKind" json:"parent_kinds,omitempty"`
+	ParentKinds []v12.UnitKind `protobuf:"varint,3,rep,packed,name=parent_kinds,json=parentKinds,proto3,enum=civicase.unit.v1.UnitKind" json:"parent_kinds,omitempty"`
 	// Units named explicitly, in addition.
 	Codes         []string `protobuf:"bytes,4,rep,name=codes,proto3" json:"codes,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -918,7 +1094,7 @@ type Reporters struct {
 
 func (x *Reporters) Reset() {
 	*x = Reporters{}
-	mi := &file_civicase_reporting_v1_report_proto_msgTypes[7]
+	mi := &file_civicase_reporting_v1_report_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -930,7 +1106,7 @@ func (x *Reporters) String() string {
 func (*Reporters) ProtoMessage() {}
 
 func (x *Reporters) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_report_proto_msgTypes[7]
+	mi := &file_civicase_reporting_v1_report_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -943,14 +1119,14 @@ func (x *Reporters) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reporters.ProtoReflect.Descriptor instead.
 func (*Reporters) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_report_proto_rawDescGZIP(), []int{7}
+	return file_civicase_reporting_v1_report_proto_rawDescGZIP(), []int{9}
 }
 
-func (x *Reporters) GetKind() v11.UnitKind {
+func (x *Reporters) GetKind() v12.UnitKind {
 	if x != nil {
 		return x.Kind
 	}
-	return v11.UnitKind(0)
+	return v12.UnitKind(0)
 }
 
 func (x *Reporters) GetUnder() string {
@@ -960,7 +1136,7 @@ func (x *Reporters) GetUnder() string {
 	return ""
 }
 
-func (x *Reporters) GetParentKinds() []v11.UnitKind {
+func (x *Reporters) GetParentKinds() []v12.UnitKind {
 	if x != nil {
 		return x.ParentKinds
 	}
@@ -991,7 +1167,7 @@ type YearlyDue struct {
 
 func (x *YearlyDue) Reset() {
 	*x = YearlyDue{}
-	mi := &file_civicase_reporting_v1_report_proto_msgTypes[8]
+	mi := &file_civicase_reporting_v1_report_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1003,7 +1179,7 @@ func (x *YearlyDue) String() string {
 func (*YearlyDue) ProtoMessage() {}
 
 func (x *YearlyDue) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_report_proto_msgTypes[8]
+	mi := &file_civicase_reporting_v1_report_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1016,7 +1192,7 @@ func (x *YearlyDue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use YearlyDue.ProtoReflect.Descriptor instead.
 func (*YearlyDue) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_report_proto_rawDescGZIP(), []int{8}
+	return file_civicase_reporting_v1_report_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *YearlyDue) GetMonth() int32 {
@@ -1070,7 +1246,7 @@ type Obligation struct {
 
 func (x *Obligation) Reset() {
 	*x = Obligation{}
-	mi := &file_civicase_reporting_v1_report_proto_msgTypes[9]
+	mi := &file_civicase_reporting_v1_report_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1082,7 +1258,7 @@ func (x *Obligation) String() string {
 func (*Obligation) ProtoMessage() {}
 
 func (x *Obligation) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_report_proto_msgTypes[9]
+	mi := &file_civicase_reporting_v1_report_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1095,7 +1271,7 @@ func (x *Obligation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Obligation.ProtoReflect.Descriptor instead.
 func (*Obligation) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_report_proto_rawDescGZIP(), []int{9}
+	return file_civicase_reporting_v1_report_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Obligation) GetId() string {
@@ -1166,7 +1342,7 @@ type Plan struct {
 
 func (x *Plan) Reset() {
 	*x = Plan{}
-	mi := &file_civicase_reporting_v1_report_proto_msgTypes[10]
+	mi := &file_civicase_reporting_v1_report_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1178,7 +1354,7 @@ func (x *Plan) String() string {
 func (*Plan) ProtoMessage() {}
 
 func (x *Plan) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_report_proto_msgTypes[10]
+	mi := &file_civicase_reporting_v1_report_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1191,7 +1367,7 @@ func (x *Plan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Plan.ProtoReflect.Descriptor instead.
 func (*Plan) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_report_proto_rawDescGZIP(), []int{10}
+	return file_civicase_reporting_v1_report_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Plan) GetId() string {
@@ -1233,7 +1409,7 @@ var File_civicase_reporting_v1_report_proto protoreflect.FileDescriptor
 
 const file_civicase_reporting_v1_report_proto_rawDesc = "" +
 	"\n" +
-	"\"civicase/reporting/v1/report.proto\x12\x15civicase.reporting.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fcivicase/common/v1/common.proto\x1a\x1dcivicase/unit/v1/events.proto\"u\n" +
+	"\"civicase/reporting/v1/report.proto\x12\x15civicase.reporting.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1dcivicase/audit/v1/audit.proto\x1a\x1fcivicase/common/v1/common.proto\x1a\x1dcivicase/unit/v1/events.proto\"u\n" +
 	"\x0fStatutoryPeriod\x12\x1f\n" +
 	"\x04year\x18\x01 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x12A\n" +
 	"\x04kind\x18\x02 \x01(\x0e2!.civicase.reporting.v1.PeriodKindB\n" +
@@ -1264,7 +1440,7 @@ const file_civicase_reporting_v1_report_proto_rawDesc = "" +
 	"\tReportRow\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x1b\n" +
 	"\tunit_name\x18\x02 \x01(\tR\bunitName\x121\n" +
-	"\x05cells\x18\x03 \x03(\v2\x1b.civicase.reporting.v1.CellR\x05cells\"\xdf\x04\n" +
+	"\x05cells\x18\x03 \x03(\v2\x1b.civicase.reporting.v1.CellR\x05cells\"\xeb\x05\n" +
 	"\x06Report\x12\x1b\n" +
 	"\tform_code\x18\x01 \x01(\tR\bformCode\x12!\n" +
 	"\fform_version\x18\x02 \x01(\tR\vformVersion\x12\x1a\n" +
@@ -1282,7 +1458,21 @@ const file_civicase_reporting_v1_report_proto_rawDesc = "" +
 	"\x11zero_until_source\x18\r \x03(\tR\x0fzeroUntilSource\x12\x14\n" +
 	"\x05notes\x18\x0e \x01(\tR\x05notes\x12\x1f\n" +
 	"\vcomputed_at\x18\x0f \x01(\tR\n" +
-	"computedAt\"\xcc\x01\n" +
+	"computedAt\x125\n" +
+	"\x05stamp\x18\x10 \x01(\v2\x1f.civicase.reporting.v1.LogStampR\x05stamp\x12S\n" +
+	"\x11identity_warnings\x18\x11 \x03(\v2&.civicase.reporting.v1.IdentityWarningR\x10identityWarnings\"\x92\x01\n" +
+	"\bLogStamp\x12\x1a\n" +
+	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12\x13\n" +
+	"\x05as_of\x18\x02 \x01(\bR\x04asOf\x12=\n" +
+	"\n" +
+	"checkpoint\x18\x03 \x01(\v2\x1d.civicase.audit.v1.CheckpointR\n" +
+	"checkpoint\x12\x16\n" +
+	"\x06leaves\x18\x04 \x01(\x04R\x06leaves\"o\n" +
+	"\x0fIdentityWarning\x12\x1a\n" +
+	"\bidentity\x18\x01 \x01(\tR\bidentity\x12\x10\n" +
+	"\x03row\x18\x02 \x01(\tR\x03row\x12\x16\n" +
+	"\x06detail\x18\x03 \x01(\tR\x06detail\x12\x16\n" +
+	"\x06verify\x18\x04 \x01(\tR\x06verify\"\xcc\x01\n" +
 	"\tReporters\x128\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1a.civicase.unit.v1.UnitKindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x12\x1d\n" +
 	"\x05under\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x05under\x12=\n" +
@@ -1354,7 +1544,7 @@ func file_civicase_reporting_v1_report_proto_rawDescGZIP() []byte {
 }
 
 var file_civicase_reporting_v1_report_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_civicase_reporting_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_civicase_reporting_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_civicase_reporting_v1_report_proto_goTypes = []any{
 	(PeriodKind)(0),         // 0: civicase.reporting.v1.PeriodKind
 	(RowMode)(0),            // 1: civicase.reporting.v1.RowMode
@@ -1367,21 +1557,24 @@ var file_civicase_reporting_v1_report_proto_goTypes = []any{
 	(*Cell)(nil),            // 8: civicase.reporting.v1.Cell
 	(*ReportRow)(nil),       // 9: civicase.reporting.v1.ReportRow
 	(*Report)(nil),          // 10: civicase.reporting.v1.Report
-	(*Reporters)(nil),       // 11: civicase.reporting.v1.Reporters
-	(*YearlyDue)(nil),       // 12: civicase.reporting.v1.YearlyDue
-	(*Obligation)(nil),      // 13: civicase.reporting.v1.Obligation
-	(*Plan)(nil),            // 14: civicase.reporting.v1.Plan
-	(*v1.DateRange)(nil),    // 15: civicase.common.v1.DateRange
-	(*v1.CivilDate)(nil),    // 16: civicase.common.v1.CivilDate
-	(v11.UnitKind)(0),       // 17: civicase.unit.v1.UnitKind
+	(*LogStamp)(nil),        // 11: civicase.reporting.v1.LogStamp
+	(*IdentityWarning)(nil), // 12: civicase.reporting.v1.IdentityWarning
+	(*Reporters)(nil),       // 13: civicase.reporting.v1.Reporters
+	(*YearlyDue)(nil),       // 14: civicase.reporting.v1.YearlyDue
+	(*Obligation)(nil),      // 15: civicase.reporting.v1.Obligation
+	(*Plan)(nil),            // 16: civicase.reporting.v1.Plan
+	(*v1.DateRange)(nil),    // 17: civicase.common.v1.DateRange
+	(*v1.CivilDate)(nil),    // 18: civicase.common.v1.CivilDate
+	(*v11.Checkpoint)(nil),  // 19: civicase.audit.v1.Checkpoint
+	(v12.UnitKind)(0),       // 20: civicase.unit.v1.UnitKind
 }
 var file_civicase_reporting_v1_report_proto_depIdxs = []int32{
 	0,  // 0: civicase.reporting.v1.StatutoryPeriod.kind:type_name -> civicase.reporting.v1.PeriodKind
 	4,  // 1: civicase.reporting.v1.PeriodSpec.statutory:type_name -> civicase.reporting.v1.StatutoryPeriod
-	15, // 2: civicase.reporting.v1.PeriodSpec.range:type_name -> civicase.common.v1.DateRange
+	17, // 2: civicase.reporting.v1.PeriodSpec.range:type_name -> civicase.common.v1.DateRange
 	0,  // 3: civicase.reporting.v1.Period.kind:type_name -> civicase.reporting.v1.PeriodKind
-	16, // 4: civicase.reporting.v1.Period.from:type_name -> civicase.common.v1.CivilDate
-	16, // 5: civicase.reporting.v1.Period.to:type_name -> civicase.common.v1.CivilDate
+	18, // 4: civicase.reporting.v1.Period.from:type_name -> civicase.common.v1.CivilDate
+	18, // 5: civicase.reporting.v1.Period.to:type_name -> civicase.common.v1.CivilDate
 	2,  // 6: civicase.reporting.v1.Column.measure:type_name -> civicase.reporting.v1.Measure
 	8,  // 7: civicase.reporting.v1.ReportRow.cells:type_name -> civicase.reporting.v1.Cell
 	6,  // 8: civicase.reporting.v1.Report.period:type_name -> civicase.reporting.v1.Period
@@ -1389,18 +1582,21 @@ var file_civicase_reporting_v1_report_proto_depIdxs = []int32{
 	7,  // 10: civicase.reporting.v1.Report.columns:type_name -> civicase.reporting.v1.Column
 	9,  // 11: civicase.reporting.v1.Report.rows:type_name -> civicase.reporting.v1.ReportRow
 	9,  // 12: civicase.reporting.v1.Report.total:type_name -> civicase.reporting.v1.ReportRow
-	17, // 13: civicase.reporting.v1.Reporters.kind:type_name -> civicase.unit.v1.UnitKind
-	17, // 14: civicase.reporting.v1.Reporters.parent_kinds:type_name -> civicase.unit.v1.UnitKind
-	11, // 15: civicase.reporting.v1.Obligation.reporters:type_name -> civicase.reporting.v1.Reporters
-	16, // 16: civicase.reporting.v1.Obligation.due_dates:type_name -> civicase.common.v1.CivilDate
-	12, // 17: civicase.reporting.v1.Obligation.yearly:type_name -> civicase.reporting.v1.YearlyDue
-	16, // 18: civicase.reporting.v1.Plan.issued_on:type_name -> civicase.common.v1.CivilDate
-	13, // 19: civicase.reporting.v1.Plan.obligations:type_name -> civicase.reporting.v1.Obligation
-	20, // [20:20] is the sub-list for method output_type
-	20, // [20:20] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	11, // 13: civicase.reporting.v1.Report.stamp:type_name -> civicase.reporting.v1.LogStamp
+	12, // 14: civicase.reporting.v1.Report.identity_warnings:type_name -> civicase.reporting.v1.IdentityWarning
+	19, // 15: civicase.reporting.v1.LogStamp.checkpoint:type_name -> civicase.audit.v1.Checkpoint
+	20, // 16: civicase.reporting.v1.Reporters.kind:type_name -> civicase.unit.v1.UnitKind
+	20, // 17: civicase.reporting.v1.Reporters.parent_kinds:type_name -> civicase.unit.v1.UnitKind
+	13, // 18: civicase.reporting.v1.Obligation.reporters:type_name -> civicase.reporting.v1.Reporters
+	18, // 19: civicase.reporting.v1.Obligation.due_dates:type_name -> civicase.common.v1.CivilDate
+	14, // 20: civicase.reporting.v1.Obligation.yearly:type_name -> civicase.reporting.v1.YearlyDue
+	18, // 21: civicase.reporting.v1.Plan.issued_on:type_name -> civicase.common.v1.CivilDate
+	15, // 22: civicase.reporting.v1.Plan.obligations:type_name -> civicase.reporting.v1.Obligation
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_civicase_reporting_v1_report_proto_init() }
@@ -1418,7 +1614,7 @@ func file_civicase_reporting_v1_report_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_civicase_reporting_v1_report_proto_rawDesc), len(file_civicase_reporting_v1_report_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   11,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

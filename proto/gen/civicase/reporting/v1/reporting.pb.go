@@ -11,6 +11,7 @@ import (
 	v1 "github.com/civicase/civicase/proto/gen/civicase/common/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -224,7 +225,10 @@ type ReportSpec struct {
 	// The rows.
 	Rows RowMode `protobuf:"varint,5,opt,name=rows,proto3,enum=civicase.reporting.v1.RowMode" json:"rows,omitempty"`
 	// Notes line to print.
-	Notes         string `protobuf:"bytes,6,opt,name=notes,proto3" json:"notes,omitempty"`
+	Notes string `protobuf:"bytes,6,opt,name=notes,proto3" json:"notes,omitempty"`
+	// Fill the form from the log as it stood at a past point ("what the report said then") instead
+	// of from the live read model; unset for now.
+	AsOf          *AsOf `protobuf:"bytes,7,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -301,6 +305,102 @@ func (x *ReportSpec) GetNotes() string {
 	return ""
 }
 
+func (x *ReportSpec) GetAsOf() *AsOf {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
+// AsOf names a past point of the log. The report counts every event stored up to it and nothing
+// after, whatever the log learnt later.
+type AsOf struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Exactly one.
+	//
+	// Types that are valid to be assigned to Point:
+	//
+	//	*AsOf_Sequence
+	//	*AsOf_Time
+	Point         isAsOf_Point `protobuf_oneof:"point"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AsOf) Reset() {
+	*x = AsOf{}
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AsOf) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AsOf) ProtoMessage() {}
+
+func (x *AsOf) ProtoReflect() protoreflect.Message {
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AsOf.ProtoReflect.Descriptor instead.
+func (*AsOf) Descriptor() ([]byte, []int) {
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *AsOf) GetPoint() isAsOf_Point {
+	if x != nil {
+		return x.Point
+	}
+	return nil
+}
+
+func (x *AsOf) GetSequence() uint64 {
+	if x != nil {
+		if x, ok := x.Point.(*AsOf_Sequence); ok {
+			return x.Sequence
+		}
+	}
+	return 0
+}
+
+func (x *AsOf) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		if x, ok := x.Point.(*AsOf_Time); ok {
+			return x.Time
+		}
+	}
+	return nil
+}
+
+type isAsOf_Point interface {
+	isAsOf_Point()
+}
+
+type AsOf_Sequence struct {
+	// A stream sequence: the report counts the log's messages 1 to this one.
+	Sequence uint64 `protobuf:"varint,1,opt,name=sequence,proto3,oneof"`
+}
+
+type AsOf_Time struct {
+	// A time of the log's storage clock ("what the system knew then"): the report counts the
+	// messages stored at or before it.
+	Time *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3,oneof"`
+}
+
+func (*AsOf_Sequence) isAsOf_Point() {}
+
+func (*AsOf_Time) isAsOf_Point() {}
+
 // GenerateReportRequest asks for a filled form.
 type GenerateReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -312,7 +412,7 @@ type GenerateReportRequest struct {
 
 func (x *GenerateReportRequest) Reset() {
 	*x = GenerateReportRequest{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[1]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -324,7 +424,7 @@ func (x *GenerateReportRequest) String() string {
 func (*GenerateReportRequest) ProtoMessage() {}
 
 func (x *GenerateReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[1]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -337,7 +437,7 @@ func (x *GenerateReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateReportRequest.ProtoReflect.Descriptor instead.
 func (*GenerateReportRequest) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{1}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *GenerateReportRequest) GetSpec() *ReportSpec {
@@ -358,7 +458,7 @@ type GenerateReportResponse struct {
 
 func (x *GenerateReportResponse) Reset() {
 	*x = GenerateReportResponse{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[2]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -370,7 +470,7 @@ func (x *GenerateReportResponse) String() string {
 func (*GenerateReportResponse) ProtoMessage() {}
 
 func (x *GenerateReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[2]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -383,7 +483,7 @@ func (x *GenerateReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateReportResponse.ProtoReflect.Descriptor instead.
 func (*GenerateReportResponse) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{2}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GenerateReportResponse) GetReport() *Report {
@@ -411,7 +511,7 @@ type ExportReportRequest struct {
 
 func (x *ExportReportRequest) Reset() {
 	*x = ExportReportRequest{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[3]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -423,7 +523,7 @@ func (x *ExportReportRequest) String() string {
 func (*ExportReportRequest) ProtoMessage() {}
 
 func (x *ExportReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[3]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -436,7 +536,7 @@ func (x *ExportReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportReportRequest.ProtoReflect.Descriptor instead.
 func (*ExportReportRequest) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{3}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ExportReportRequest) GetSource() isExportReportRequest_Source {
@@ -504,7 +604,7 @@ type ExportReportResponse struct {
 
 func (x *ExportReportResponse) Reset() {
 	*x = ExportReportResponse{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[4]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -516,7 +616,7 @@ func (x *ExportReportResponse) String() string {
 func (*ExportReportResponse) ProtoMessage() {}
 
 func (x *ExportReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[4]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -529,7 +629,7 @@ func (x *ExportReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportReportResponse.ProtoReflect.Descriptor instead.
 func (*ExportReportResponse) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{4}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ExportReportResponse) GetContent() []byte {
@@ -568,7 +668,7 @@ type CountCasesRequest struct {
 
 func (x *CountCasesRequest) Reset() {
 	*x = CountCasesRequest{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[5]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -580,7 +680,7 @@ func (x *CountCasesRequest) String() string {
 func (*CountCasesRequest) ProtoMessage() {}
 
 func (x *CountCasesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[5]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -593,7 +693,7 @@ func (x *CountCasesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountCasesRequest.ProtoReflect.Descriptor instead.
 func (*CountCasesRequest) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{5}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CountCasesRequest) GetUnitCode() string {
@@ -634,7 +734,7 @@ type CaseCount struct {
 
 func (x *CaseCount) Reset() {
 	*x = CaseCount{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[6]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -646,7 +746,7 @@ func (x *CaseCount) String() string {
 func (*CaseCount) ProtoMessage() {}
 
 func (x *CaseCount) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[6]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -659,7 +759,7 @@ func (x *CaseCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CaseCount.ProtoReflect.Descriptor instead.
 func (*CaseCount) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{6}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CaseCount) GetUnitCode() string {
@@ -703,7 +803,7 @@ type CountCasesResponse struct {
 
 func (x *CountCasesResponse) Reset() {
 	*x = CountCasesResponse{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[7]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -715,7 +815,7 @@ func (x *CountCasesResponse) String() string {
 func (*CountCasesResponse) ProtoMessage() {}
 
 func (x *CountCasesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[7]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -728,7 +828,7 @@ func (x *CountCasesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountCasesResponse.ProtoReflect.Descriptor instead.
 func (*CountCasesResponse) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{7}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CountCasesResponse) GetPeriod() *Period {
@@ -758,7 +858,7 @@ type OnTimeRateRequest struct {
 
 func (x *OnTimeRateRequest) Reset() {
 	*x = OnTimeRateRequest{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[8]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -770,7 +870,7 @@ func (x *OnTimeRateRequest) String() string {
 func (*OnTimeRateRequest) ProtoMessage() {}
 
 func (x *OnTimeRateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[8]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -783,7 +883,7 @@ func (x *OnTimeRateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OnTimeRateRequest.ProtoReflect.Descriptor instead.
 func (*OnTimeRateRequest) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{8}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *OnTimeRateRequest) GetUnitCode() string {
@@ -817,7 +917,7 @@ type OnTimeRate struct {
 
 func (x *OnTimeRate) Reset() {
 	*x = OnTimeRate{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[9]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -829,7 +929,7 @@ func (x *OnTimeRate) String() string {
 func (*OnTimeRate) ProtoMessage() {}
 
 func (x *OnTimeRate) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[9]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -842,7 +942,7 @@ func (x *OnTimeRate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OnTimeRate.ProtoReflect.Descriptor instead.
 func (*OnTimeRate) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{9}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *OnTimeRate) GetKind() KindClass {
@@ -886,7 +986,7 @@ type OnTimeRateResponse struct {
 
 func (x *OnTimeRateResponse) Reset() {
 	*x = OnTimeRateResponse{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[10]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -898,7 +998,7 @@ func (x *OnTimeRateResponse) String() string {
 func (*OnTimeRateResponse) ProtoMessage() {}
 
 func (x *OnTimeRateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[10]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -911,7 +1011,7 @@ func (x *OnTimeRateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OnTimeRateResponse.ProtoReflect.Descriptor instead.
 func (*OnTimeRateResponse) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{10}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *OnTimeRateResponse) GetPeriod() *Period {
@@ -945,7 +1045,7 @@ type TrendRequest struct {
 
 func (x *TrendRequest) Reset() {
 	*x = TrendRequest{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[11]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -957,7 +1057,7 @@ func (x *TrendRequest) String() string {
 func (*TrendRequest) ProtoMessage() {}
 
 func (x *TrendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[11]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -970,7 +1070,7 @@ func (x *TrendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrendRequest.ProtoReflect.Descriptor instead.
 func (*TrendRequest) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{11}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *TrendRequest) GetUnitCode() string {
@@ -1016,7 +1116,7 @@ type TrendPoint struct {
 
 func (x *TrendPoint) Reset() {
 	*x = TrendPoint{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[12]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1028,7 +1128,7 @@ func (x *TrendPoint) String() string {
 func (*TrendPoint) ProtoMessage() {}
 
 func (x *TrendPoint) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[12]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1041,7 +1141,7 @@ func (x *TrendPoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrendPoint.ProtoReflect.Descriptor instead.
 func (*TrendPoint) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{12}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *TrendPoint) GetFrom() *v1.CivilDate {
@@ -1078,7 +1178,7 @@ type TrendResponse struct {
 
 func (x *TrendResponse) Reset() {
 	*x = TrendResponse{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[13]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1090,7 +1190,7 @@ func (x *TrendResponse) String() string {
 func (*TrendResponse) ProtoMessage() {}
 
 func (x *TrendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[13]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1103,7 +1203,7 @@ func (x *TrendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrendResponse.ProtoReflect.Descriptor instead.
 func (*TrendResponse) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{13}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *TrendResponse) GetPeriod() *Period {
@@ -1133,7 +1233,7 @@ type DeclarePlanRequest struct {
 
 func (x *DeclarePlanRequest) Reset() {
 	*x = DeclarePlanRequest{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[14]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1145,7 +1245,7 @@ func (x *DeclarePlanRequest) String() string {
 func (*DeclarePlanRequest) ProtoMessage() {}
 
 func (x *DeclarePlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[14]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1158,7 +1258,7 @@ func (x *DeclarePlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclarePlanRequest.ProtoReflect.Descriptor instead.
 func (*DeclarePlanRequest) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{14}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DeclarePlanRequest) GetMeta() *v1.CommandMeta {
@@ -1186,7 +1286,7 @@ type DeclarePlanResponse struct {
 
 func (x *DeclarePlanResponse) Reset() {
 	*x = DeclarePlanResponse{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[15]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1198,7 +1298,7 @@ func (x *DeclarePlanResponse) String() string {
 func (*DeclarePlanResponse) ProtoMessage() {}
 
 func (x *DeclarePlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[15]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1211,7 +1311,7 @@ func (x *DeclarePlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclarePlanResponse.ProtoReflect.Descriptor instead.
 func (*DeclarePlanResponse) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{15}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DeclarePlanResponse) GetPlanId() string {
@@ -1244,7 +1344,7 @@ type SubmitReportRequest struct {
 
 func (x *SubmitReportRequest) Reset() {
 	*x = SubmitReportRequest{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[16]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1256,7 +1356,7 @@ func (x *SubmitReportRequest) String() string {
 func (*SubmitReportRequest) ProtoMessage() {}
 
 func (x *SubmitReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[16]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1269,7 +1369,7 @@ func (x *SubmitReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitReportRequest.ProtoReflect.Descriptor instead.
 func (*SubmitReportRequest) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{16}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SubmitReportRequest) GetMeta() *v1.CommandMeta {
@@ -1336,7 +1436,7 @@ type SubmitReportResponse struct {
 
 func (x *SubmitReportResponse) Reset() {
 	*x = SubmitReportResponse{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[17]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1348,7 +1448,7 @@ func (x *SubmitReportResponse) String() string {
 func (*SubmitReportResponse) ProtoMessage() {}
 
 func (x *SubmitReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[17]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1361,7 +1461,7 @@ func (x *SubmitReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitReportResponse.ProtoReflect.Descriptor instead.
 func (*SubmitReportResponse) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{17}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SubmitReportResponse) GetSubmissionId() string {
@@ -1396,7 +1496,7 @@ type GetSubmissionRequest struct {
 
 func (x *GetSubmissionRequest) Reset() {
 	*x = GetSubmissionRequest{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[18]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1408,7 +1508,7 @@ func (x *GetSubmissionRequest) String() string {
 func (*GetSubmissionRequest) ProtoMessage() {}
 
 func (x *GetSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[18]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1421,7 +1521,7 @@ func (x *GetSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*GetSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{18}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetSubmissionRequest) GetSubmissionId() string {
@@ -1456,7 +1556,7 @@ type Submission struct {
 
 func (x *Submission) Reset() {
 	*x = Submission{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[19]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1468,7 +1568,7 @@ func (x *Submission) String() string {
 func (*Submission) ProtoMessage() {}
 
 func (x *Submission) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[19]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1481,7 +1581,7 @@ func (x *Submission) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Submission.ProtoReflect.Descriptor instead.
 func (*Submission) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{19}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Submission) GetSubmissionId() string {
@@ -1551,7 +1651,7 @@ type GetSubmissionResponse struct {
 
 func (x *GetSubmissionResponse) Reset() {
 	*x = GetSubmissionResponse{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[20]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1563,7 +1663,7 @@ func (x *GetSubmissionResponse) String() string {
 func (*GetSubmissionResponse) ProtoMessage() {}
 
 func (x *GetSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[20]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1576,7 +1676,7 @@ func (x *GetSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*GetSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{20}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetSubmissionResponse) GetSubmission() *Submission {
@@ -1607,7 +1707,7 @@ type ListObligationsRequest struct {
 
 func (x *ListObligationsRequest) Reset() {
 	*x = ListObligationsRequest{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[21]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1619,7 +1719,7 @@ func (x *ListObligationsRequest) String() string {
 func (*ListObligationsRequest) ProtoMessage() {}
 
 func (x *ListObligationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[21]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1632,7 +1732,7 @@ func (x *ListObligationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListObligationsRequest.ProtoReflect.Descriptor instead.
 func (*ListObligationsRequest) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{21}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListObligationsRequest) GetAsOf() *v1.CivilDate {
@@ -1708,7 +1808,7 @@ type ObligationItem struct {
 
 func (x *ObligationItem) Reset() {
 	*x = ObligationItem{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[22]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1720,7 +1820,7 @@ func (x *ObligationItem) String() string {
 func (*ObligationItem) ProtoMessage() {}
 
 func (x *ObligationItem) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[22]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1733,7 +1833,7 @@ func (x *ObligationItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ObligationItem.ProtoReflect.Descriptor instead.
 func (*ObligationItem) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{22}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ObligationItem) GetPlanId() string {
@@ -1826,7 +1926,7 @@ type ListObligationsResponse struct {
 
 func (x *ListObligationsResponse) Reset() {
 	*x = ListObligationsResponse{}
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[23]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1838,7 +1938,7 @@ func (x *ListObligationsResponse) String() string {
 func (*ListObligationsResponse) ProtoMessage() {}
 
 func (x *ListObligationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[23]
+	mi := &file_civicase_reporting_v1_reporting_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1851,7 +1951,7 @@ func (x *ListObligationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListObligationsResponse.ProtoReflect.Descriptor instead.
 func (*ListObligationsResponse) Descriptor() ([]byte, []int) {
-	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{23}
+	return file_civicase_reporting_v1_reporting_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListObligationsResponse) GetAsOf() *v1.CivilDate {
@@ -1872,7 +1972,7 @@ var File_civicase_reporting_v1_reporting_proto protoreflect.FileDescriptor
 
 const file_civicase_reporting_v1_reporting_proto_rawDesc = "" +
 	"\n" +
-	"%civicase/reporting/v1/reporting.proto\x12\x15civicase.reporting.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fcivicase/common/v1/common.proto\x1a\"civicase/reporting/v1/report.proto\"\xa9\x02\n" +
+	"%civicase/reporting/v1/reporting.proto\x12\x15civicase.reporting.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fcivicase/common/v1/common.proto\x1a\"civicase/reporting/v1/report.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdb\x02\n" +
 	"\n" +
 	"ReportSpec\x12&\n" +
 	"\tform_code\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18 R\bformCode\x12*\n" +
@@ -1880,7 +1980,12 @@ const file_civicase_reporting_v1_reporting_proto_rawDesc = "" +
 	"\tunit_code\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bunitCode\x12A\n" +
 	"\x06period\x18\x04 \x01(\v2!.civicase.reporting.v1.PeriodSpecB\x06\xbaH\x03\xc8\x01\x01R\x06period\x12<\n" +
 	"\x04rows\x18\x05 \x01(\x0e2\x1e.civicase.reporting.v1.RowModeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04rows\x12\x1e\n" +
-	"\x05notes\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x05notes\"V\n" +
+	"\x05notes\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x05notes\x120\n" +
+	"\x05as_of\x18\a \x01(\v2\x1b.civicase.reporting.v1.AsOfR\x04asOf\"o\n" +
+	"\x04AsOf\x12%\n" +
+	"\bsequence\x18\x01 \x01(\x04B\a\xbaH\x042\x02(\x01H\x00R\bsequence\x120\n" +
+	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\x04timeB\x0e\n" +
+	"\x05point\x12\x05\xbaH\x02\b\x01\"V\n" +
 	"\x15GenerateReportRequest\x12=\n" +
 	"\x04spec\x18\x01 \x01(\v2!.civicase.reporting.v1.ReportSpecB\x06\xbaH\x03\xc8\x01\x01R\x04spec\"O\n" +
 	"\x16GenerateReportResponse\x125\n" +
@@ -2036,110 +2141,114 @@ func file_civicase_reporting_v1_reporting_proto_rawDescGZIP() []byte {
 }
 
 var file_civicase_reporting_v1_reporting_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_civicase_reporting_v1_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_civicase_reporting_v1_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_civicase_reporting_v1_reporting_proto_goTypes = []any{
 	(ExportFormat)(0),               // 0: civicase.reporting.v1.ExportFormat
 	(CaseStatus)(0),                 // 1: civicase.reporting.v1.CaseStatus
 	(KindClass)(0),                  // 2: civicase.reporting.v1.KindClass
 	(*ReportSpec)(nil),              // 3: civicase.reporting.v1.ReportSpec
-	(*GenerateReportRequest)(nil),   // 4: civicase.reporting.v1.GenerateReportRequest
-	(*GenerateReportResponse)(nil),  // 5: civicase.reporting.v1.GenerateReportResponse
-	(*ExportReportRequest)(nil),     // 6: civicase.reporting.v1.ExportReportRequest
-	(*ExportReportResponse)(nil),    // 7: civicase.reporting.v1.ExportReportResponse
-	(*CountCasesRequest)(nil),       // 8: civicase.reporting.v1.CountCasesRequest
-	(*CaseCount)(nil),               // 9: civicase.reporting.v1.CaseCount
-	(*CountCasesResponse)(nil),      // 10: civicase.reporting.v1.CountCasesResponse
-	(*OnTimeRateRequest)(nil),       // 11: civicase.reporting.v1.OnTimeRateRequest
-	(*OnTimeRate)(nil),              // 12: civicase.reporting.v1.OnTimeRate
-	(*OnTimeRateResponse)(nil),      // 13: civicase.reporting.v1.OnTimeRateResponse
-	(*TrendRequest)(nil),            // 14: civicase.reporting.v1.TrendRequest
-	(*TrendPoint)(nil),              // 15: civicase.reporting.v1.TrendPoint
-	(*TrendResponse)(nil),           // 16: civicase.reporting.v1.TrendResponse
-	(*DeclarePlanRequest)(nil),      // 17: civicase.reporting.v1.DeclarePlanRequest
-	(*DeclarePlanResponse)(nil),     // 18: civicase.reporting.v1.DeclarePlanResponse
-	(*SubmitReportRequest)(nil),     // 19: civicase.reporting.v1.SubmitReportRequest
-	(*SubmitReportResponse)(nil),    // 20: civicase.reporting.v1.SubmitReportResponse
-	(*GetSubmissionRequest)(nil),    // 21: civicase.reporting.v1.GetSubmissionRequest
-	(*Submission)(nil),              // 22: civicase.reporting.v1.Submission
-	(*GetSubmissionResponse)(nil),   // 23: civicase.reporting.v1.GetSubmissionResponse
-	(*ListObligationsRequest)(nil),  // 24: civicase.reporting.v1.ListObligationsRequest
-	(*ObligationItem)(nil),          // 25: civicase.reporting.v1.ObligationItem
-	(*ListObligationsResponse)(nil), // 26: civicase.reporting.v1.ListObligationsResponse
-	(*PeriodSpec)(nil),              // 27: civicase.reporting.v1.PeriodSpec
-	(RowMode)(0),                    // 28: civicase.reporting.v1.RowMode
-	(*Report)(nil),                  // 29: civicase.reporting.v1.Report
-	(*Period)(nil),                  // 30: civicase.reporting.v1.Period
-	(*v1.CivilDate)(nil),            // 31: civicase.common.v1.CivilDate
-	(*v1.CommandMeta)(nil),          // 32: civicase.common.v1.CommandMeta
-	(*Plan)(nil),                    // 33: civicase.reporting.v1.Plan
-	(ObligationStatus)(0),           // 34: civicase.reporting.v1.ObligationStatus
+	(*AsOf)(nil),                    // 4: civicase.reporting.v1.AsOf
+	(*GenerateReportRequest)(nil),   // 5: civicase.reporting.v1.GenerateReportRequest
+	(*GenerateReportResponse)(nil),  // 6: civicase.reporting.v1.GenerateReportResponse
+	(*ExportReportRequest)(nil),     // 7: civicase.reporting.v1.ExportReportRequest
+	(*ExportReportResponse)(nil),    // 8: civicase.reporting.v1.ExportReportResponse
+	(*CountCasesRequest)(nil),       // 9: civicase.reporting.v1.CountCasesRequest
+	(*CaseCount)(nil),               // 10: civicase.reporting.v1.CaseCount
+	(*CountCasesResponse)(nil),      // 11: civicase.reporting.v1.CountCasesResponse
+	(*OnTimeRateRequest)(nil),       // 12: civicase.reporting.v1.OnTimeRateRequest
+	(*OnTimeRate)(nil),              // 13: civicase.reporting.v1.OnTimeRate
+	(*OnTimeRateResponse)(nil),      // 14: civicase.reporting.v1.OnTimeRateResponse
+	(*TrendRequest)(nil),            // 15: civicase.reporting.v1.TrendRequest
+	(*TrendPoint)(nil),              // 16: civicase.reporting.v1.TrendPoint
+	(*TrendResponse)(nil),           // 17: civicase.reporting.v1.TrendResponse
+	(*DeclarePlanRequest)(nil),      // 18: civicase.reporting.v1.DeclarePlanRequest
+	(*DeclarePlanResponse)(nil),     // 19: civicase.reporting.v1.DeclarePlanResponse
+	(*SubmitReportRequest)(nil),     // 20: civicase.reporting.v1.SubmitReportRequest
+	(*SubmitReportResponse)(nil),    // 21: civicase.reporting.v1.SubmitReportResponse
+	(*GetSubmissionRequest)(nil),    // 22: civicase.reporting.v1.GetSubmissionRequest
+	(*Submission)(nil),              // 23: civicase.reporting.v1.Submission
+	(*GetSubmissionResponse)(nil),   // 24: civicase.reporting.v1.GetSubmissionResponse
+	(*ListObligationsRequest)(nil),  // 25: civicase.reporting.v1.ListObligationsRequest
+	(*ObligationItem)(nil),          // 26: civicase.reporting.v1.ObligationItem
+	(*ListObligationsResponse)(nil), // 27: civicase.reporting.v1.ListObligationsResponse
+	(*PeriodSpec)(nil),              // 28: civicase.reporting.v1.PeriodSpec
+	(RowMode)(0),                    // 29: civicase.reporting.v1.RowMode
+	(*timestamppb.Timestamp)(nil),   // 30: google.protobuf.Timestamp
+	(*Report)(nil),                  // 31: civicase.reporting.v1.Report
+	(*Period)(nil),                  // 32: civicase.reporting.v1.Period
+	(*v1.CivilDate)(nil),            // 33: civicase.common.v1.CivilDate
+	(*v1.CommandMeta)(nil),          // 34: civicase.common.v1.CommandMeta
+	(*Plan)(nil),                    // 35: civicase.reporting.v1.Plan
+	(ObligationStatus)(0),           // 36: civicase.reporting.v1.ObligationStatus
 }
 var file_civicase_reporting_v1_reporting_proto_depIdxs = []int32{
-	27, // 0: civicase.reporting.v1.ReportSpec.period:type_name -> civicase.reporting.v1.PeriodSpec
-	28, // 1: civicase.reporting.v1.ReportSpec.rows:type_name -> civicase.reporting.v1.RowMode
-	3,  // 2: civicase.reporting.v1.GenerateReportRequest.spec:type_name -> civicase.reporting.v1.ReportSpec
-	29, // 3: civicase.reporting.v1.GenerateReportResponse.report:type_name -> civicase.reporting.v1.Report
-	3,  // 4: civicase.reporting.v1.ExportReportRequest.spec:type_name -> civicase.reporting.v1.ReportSpec
-	0,  // 5: civicase.reporting.v1.ExportReportRequest.format:type_name -> civicase.reporting.v1.ExportFormat
-	27, // 6: civicase.reporting.v1.CountCasesRequest.period:type_name -> civicase.reporting.v1.PeriodSpec
-	28, // 7: civicase.reporting.v1.CountCasesRequest.rows:type_name -> civicase.reporting.v1.RowMode
-	2,  // 8: civicase.reporting.v1.CaseCount.kind:type_name -> civicase.reporting.v1.KindClass
-	1,  // 9: civicase.reporting.v1.CaseCount.status:type_name -> civicase.reporting.v1.CaseStatus
-	30, // 10: civicase.reporting.v1.CountCasesResponse.period:type_name -> civicase.reporting.v1.Period
-	9,  // 11: civicase.reporting.v1.CountCasesResponse.counts:type_name -> civicase.reporting.v1.CaseCount
-	27, // 12: civicase.reporting.v1.OnTimeRateRequest.period:type_name -> civicase.reporting.v1.PeriodSpec
-	2,  // 13: civicase.reporting.v1.OnTimeRate.kind:type_name -> civicase.reporting.v1.KindClass
-	30, // 14: civicase.reporting.v1.OnTimeRateResponse.period:type_name -> civicase.reporting.v1.Period
-	12, // 15: civicase.reporting.v1.OnTimeRateResponse.rates:type_name -> civicase.reporting.v1.OnTimeRate
-	27, // 16: civicase.reporting.v1.TrendRequest.period:type_name -> civicase.reporting.v1.PeriodSpec
-	1,  // 17: civicase.reporting.v1.TrendRequest.status:type_name -> civicase.reporting.v1.CaseStatus
-	2,  // 18: civicase.reporting.v1.TrendRequest.kind:type_name -> civicase.reporting.v1.KindClass
-	31, // 19: civicase.reporting.v1.TrendPoint.from:type_name -> civicase.common.v1.CivilDate
-	31, // 20: civicase.reporting.v1.TrendPoint.to:type_name -> civicase.common.v1.CivilDate
-	30, // 21: civicase.reporting.v1.TrendResponse.period:type_name -> civicase.reporting.v1.Period
-	15, // 22: civicase.reporting.v1.TrendResponse.points:type_name -> civicase.reporting.v1.TrendPoint
-	32, // 23: civicase.reporting.v1.DeclarePlanRequest.meta:type_name -> civicase.common.v1.CommandMeta
-	33, // 24: civicase.reporting.v1.DeclarePlanRequest.plan:type_name -> civicase.reporting.v1.Plan
-	32, // 25: civicase.reporting.v1.SubmitReportRequest.meta:type_name -> civicase.common.v1.CommandMeta
-	31, // 26: civicase.reporting.v1.SubmitReportRequest.due_on:type_name -> civicase.common.v1.CivilDate
-	3,  // 27: civicase.reporting.v1.SubmitReportRequest.report:type_name -> civicase.reporting.v1.ReportSpec
-	31, // 28: civicase.reporting.v1.SubmitReportResponse.submitted_on:type_name -> civicase.common.v1.CivilDate
-	29, // 29: civicase.reporting.v1.SubmitReportResponse.report:type_name -> civicase.reporting.v1.Report
-	31, // 30: civicase.reporting.v1.Submission.due_on:type_name -> civicase.common.v1.CivilDate
-	31, // 31: civicase.reporting.v1.Submission.submitted_on:type_name -> civicase.common.v1.CivilDate
-	29, // 32: civicase.reporting.v1.Submission.report:type_name -> civicase.reporting.v1.Report
-	22, // 33: civicase.reporting.v1.GetSubmissionResponse.submission:type_name -> civicase.reporting.v1.Submission
-	31, // 34: civicase.reporting.v1.ListObligationsRequest.as_of:type_name -> civicase.common.v1.CivilDate
-	31, // 35: civicase.reporting.v1.ListObligationsRequest.from:type_name -> civicase.common.v1.CivilDate
-	31, // 36: civicase.reporting.v1.ListObligationsRequest.to:type_name -> civicase.common.v1.CivilDate
-	31, // 37: civicase.reporting.v1.ObligationItem.due_on:type_name -> civicase.common.v1.CivilDate
-	34, // 38: civicase.reporting.v1.ObligationItem.status:type_name -> civicase.reporting.v1.ObligationStatus
-	31, // 39: civicase.reporting.v1.ObligationItem.submitted_on:type_name -> civicase.common.v1.CivilDate
-	31, // 40: civicase.reporting.v1.ListObligationsResponse.as_of:type_name -> civicase.common.v1.CivilDate
-	25, // 41: civicase.reporting.v1.ListObligationsResponse.items:type_name -> civicase.reporting.v1.ObligationItem
-	4,  // 42: civicase.reporting.v1.ReportingService.GenerateReport:input_type -> civicase.reporting.v1.GenerateReportRequest
-	6,  // 43: civicase.reporting.v1.ReportingService.ExportReport:input_type -> civicase.reporting.v1.ExportReportRequest
-	8,  // 44: civicase.reporting.v1.ReportingService.CountCases:input_type -> civicase.reporting.v1.CountCasesRequest
-	11, // 45: civicase.reporting.v1.ReportingService.OnTimeRate:input_type -> civicase.reporting.v1.OnTimeRateRequest
-	14, // 46: civicase.reporting.v1.ReportingService.Trend:input_type -> civicase.reporting.v1.TrendRequest
-	17, // 47: civicase.reporting.v1.ReportingService.DeclarePlan:input_type -> civicase.reporting.v1.DeclarePlanRequest
-	19, // 48: civicase.reporting.v1.ReportingService.SubmitReport:input_type -> civicase.reporting.v1.SubmitReportRequest
-	21, // 49: civicase.reporting.v1.ReportingService.GetSubmission:input_type -> civicase.reporting.v1.GetSubmissionRequest
-	24, // 50: civicase.reporting.v1.ReportingService.ListObligations:input_type -> civicase.reporting.v1.ListObligationsRequest
-	5,  // 51: civicase.reporting.v1.ReportingService.GenerateReport:output_type -> civicase.reporting.v1.GenerateReportResponse
-	7,  // 52: civicase.reporting.v1.ReportingService.ExportReport:output_type -> civicase.reporting.v1.ExportReportResponse
-	10, // 53: civicase.reporting.v1.ReportingService.CountCases:output_type -> civicase.reporting.v1.CountCasesResponse
-	13, // 54: civicase.reporting.v1.ReportingService.OnTimeRate:output_type -> civicase.reporting.v1.OnTimeRateResponse
-	16, // 55: civicase.reporting.v1.ReportingService.Trend:output_type -> civicase.reporting.v1.TrendResponse
-	18, // 56: civicase.reporting.v1.ReportingService.DeclarePlan:output_type -> civicase.reporting.v1.DeclarePlanResponse
-	20, // 57: civicase.reporting.v1.ReportingService.SubmitReport:output_type -> civicase.reporting.v1.SubmitReportResponse
-	23, // 58: civicase.reporting.v1.ReportingService.GetSubmission:output_type -> civicase.reporting.v1.GetSubmissionResponse
-	26, // 59: civicase.reporting.v1.ReportingService.ListObligations:output_type -> civicase.reporting.v1.ListObligationsResponse
-	51, // [51:60] is the sub-list for method output_type
-	42, // [42:51] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	28, // 0: civicase.reporting.v1.ReportSpec.period:type_name -> civicase.reporting.v1.PeriodSpec
+	29, // 1: civicase.reporting.v1.ReportSpec.rows:type_name -> civicase.reporting.v1.RowMode
+	4,  // 2: civicase.reporting.v1.ReportSpec.as_of:type_name -> civicase.reporting.v1.AsOf
+	30, // 3: civicase.reporting.v1.AsOf.time:type_name -> google.protobuf.Timestamp
+	3,  // 4: civicase.reporting.v1.GenerateReportRequest.spec:type_name -> civicase.reporting.v1.ReportSpec
+	31, // 5: civicase.reporting.v1.GenerateReportResponse.report:type_name -> civicase.reporting.v1.Report
+	3,  // 6: civicase.reporting.v1.ExportReportRequest.spec:type_name -> civicase.reporting.v1.ReportSpec
+	0,  // 7: civicase.reporting.v1.ExportReportRequest.format:type_name -> civicase.reporting.v1.ExportFormat
+	28, // 8: civicase.reporting.v1.CountCasesRequest.period:type_name -> civicase.reporting.v1.PeriodSpec
+	29, // 9: civicase.reporting.v1.CountCasesRequest.rows:type_name -> civicase.reporting.v1.RowMode
+	2,  // 10: civicase.reporting.v1.CaseCount.kind:type_name -> civicase.reporting.v1.KindClass
+	1,  // 11: civicase.reporting.v1.CaseCount.status:type_name -> civicase.reporting.v1.CaseStatus
+	32, // 12: civicase.reporting.v1.CountCasesResponse.period:type_name -> civicase.reporting.v1.Period
+	10, // 13: civicase.reporting.v1.CountCasesResponse.counts:type_name -> civicase.reporting.v1.CaseCount
+	28, // 14: civicase.reporting.v1.OnTimeRateRequest.period:type_name -> civicase.reporting.v1.PeriodSpec
+	2,  // 15: civicase.reporting.v1.OnTimeRate.kind:type_name -> civicase.reporting.v1.KindClass
+	32, // 16: civicase.reporting.v1.OnTimeRateResponse.period:type_name -> civicase.reporting.v1.Period
+	13, // 17: civicase.reporting.v1.OnTimeRateResponse.rates:type_name -> civicase.reporting.v1.OnTimeRate
+	28, // 18: civicase.reporting.v1.TrendRequest.period:type_name -> civicase.reporting.v1.PeriodSpec
+	1,  // 19: civicase.reporting.v1.TrendRequest.status:type_name -> civicase.reporting.v1.CaseStatus
+	2,  // 20: civicase.reporting.v1.TrendRequest.kind:type_name -> civicase.reporting.v1.KindClass
+	33, // 21: civicase.reporting.v1.TrendPoint.from:type_name -> civicase.common.v1.CivilDate
+	33, // 22: civicase.reporting.v1.TrendPoint.to:type_name -> civicase.common.v1.CivilDate
+	32, // 23: civicase.reporting.v1.TrendResponse.period:type_name -> civicase.reporting.v1.Period
+	16, // 24: civicase.reporting.v1.TrendResponse.points:type_name -> civicase.reporting.v1.TrendPoint
+	34, // 25: civicase.reporting.v1.DeclarePlanRequest.meta:type_name -> civicase.common.v1.CommandMeta
+	35, // 26: civicase.reporting.v1.DeclarePlanRequest.plan:type_name -> civicase.reporting.v1.Plan
+	34, // 27: civicase.reporting.v1.SubmitReportRequest.meta:type_name -> civicase.common.v1.CommandMeta
+	33, // 28: civicase.reporting.v1.SubmitReportRequest.due_on:type_name -> civicase.common.v1.CivilDate
+	3,  // 29: civicase.reporting.v1.SubmitReportRequest.report:type_name -> civicase.reporting.v1.ReportSpec
+	33, // 30: civicase.reporting.v1.SubmitReportResponse.submitted_on:type_name -> civicase.common.v1.CivilDate
+	31, // 31: civicase.reporting.v1.SubmitReportResponse.report:type_name -> civicase.reporting.v1.Report
+	33, // 32: civicase.reporting.v1.Submission.due_on:type_name -> civicase.common.v1.CivilDate
+	33, // 33: civicase.reporting.v1.Submission.submitted_on:type_name -> civicase.common.v1.CivilDate
+	31, // 34: civicase.reporting.v1.Submission.report:type_name -> civicase.reporting.v1.Report
+	23, // 35: civicase.reporting.v1.GetSubmissionResponse.submission:type_name -> civicase.reporting.v1.Submission
+	33, // 36: civicase.reporting.v1.ListObligationsRequest.as_of:type_name -> civicase.common.v1.CivilDate
+	33, // 37: civicase.reporting.v1.ListObligationsRequest.from:type_name -> civicase.common.v1.CivilDate
+	33, // 38: civicase.reporting.v1.ListObligationsRequest.to:type_name -> civicase.common.v1.CivilDate
+	33, // 39: civicase.reporting.v1.ObligationItem.due_on:type_name -> civicase.common.v1.CivilDate
+	36, // 40: civicase.reporting.v1.ObligationItem.status:type_name -> civicase.reporting.v1.ObligationStatus
+	33, // 41: civicase.reporting.v1.ObligationItem.submitted_on:type_name -> civicase.common.v1.CivilDate
+	33, // 42: civicase.reporting.v1.ListObligationsResponse.as_of:type_name -> civicase.common.v1.CivilDate
+	26, // 43: civicase.reporting.v1.ListObligationsResponse.items:type_name -> civicase.reporting.v1.ObligationItem
+	5,  // 44: civicase.reporting.v1.ReportingService.GenerateReport:input_type -> civicase.reporting.v1.GenerateReportRequest
+	7,  // 45: civicase.reporting.v1.ReportingService.ExportReport:input_type -> civicase.reporting.v1.ExportReportRequest
+	9,  // 46: civicase.reporting.v1.ReportingService.CountCases:input_type -> civicase.reporting.v1.CountCasesRequest
+	12, // 47: civicase.reporting.v1.ReportingService.OnTimeRate:input_type -> civicase.reporting.v1.OnTimeRateRequest
+	15, // 48: civicase.reporting.v1.ReportingService.Trend:input_type -> civicase.reporting.v1.TrendRequest
+	18, // 49: civicase.reporting.v1.ReportingService.DeclarePlan:input_type -> civicase.reporting.v1.DeclarePlanRequest
+	20, // 50: civicase.reporting.v1.ReportingService.SubmitReport:input_type -> civicase.reporting.v1.SubmitReportRequest
+	22, // 51: civicase.reporting.v1.ReportingService.GetSubmission:input_type -> civicase.reporting.v1.GetSubmissionRequest
+	25, // 52: civicase.reporting.v1.ReportingService.ListObligations:input_type -> civicase.reporting.v1.ListObligationsRequest
+	6,  // 53: civicase.reporting.v1.ReportingService.GenerateReport:output_type -> civicase.reporting.v1.GenerateReportResponse
+	8,  // 54: civicase.reporting.v1.ReportingService.ExportReport:output_type -> civicase.reporting.v1.ExportReportResponse
+	11, // 55: civicase.reporting.v1.ReportingService.CountCases:output_type -> civicase.reporting.v1.CountCasesResponse
+	14, // 56: civicase.reporting.v1.ReportingService.OnTimeRate:output_type -> civicase.reporting.v1.OnTimeRateResponse
+	17, // 57: civicase.reporting.v1.ReportingService.Trend:output_type -> civicase.reporting.v1.TrendResponse
+	19, // 58: civicase.reporting.v1.ReportingService.DeclarePlan:output_type -> civicase.reporting.v1.DeclarePlanResponse
+	21, // 59: civicase.reporting.v1.ReportingService.SubmitReport:output_type -> civicase.reporting.v1.SubmitReportResponse
+	24, // 60: civicase.reporting.v1.ReportingService.GetSubmission:output_type -> civicase.reporting.v1.GetSubmissionResponse
+	27, // 61: civicase.reporting.v1.ReportingService.ListObligations:output_type -> civicase.reporting.v1.ListObligationsResponse
+	53, // [53:62] is the sub-list for method output_type
+	44, // [44:53] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_civicase_reporting_v1_reporting_proto_init() }
@@ -2148,7 +2257,11 @@ func file_civicase_reporting_v1_reporting_proto_init() {
 		return
 	}
 	file_civicase_reporting_v1_report_proto_init()
-	file_civicase_reporting_v1_reporting_proto_msgTypes[3].OneofWrappers = []any{
+	file_civicase_reporting_v1_reporting_proto_msgTypes[1].OneofWrappers = []any{
+		(*AsOf_Sequence)(nil),
+		(*AsOf_Time)(nil),
+	}
+	file_civicase_reporting_v1_reporting_proto_msgTypes[4].OneofWrappers = []any{
 		(*ExportReportRequest_Spec)(nil),
 		(*ExportReportRequest_SubmissionId)(nil),
 	}
@@ -2158,7 +2271,7 @@ func file_civicase_reporting_v1_reporting_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_civicase_reporting_v1_reporting_proto_rawDesc), len(file_civicase_reporting_v1_reporting_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   24,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -15,7 +15,12 @@ import (
 )
 
 // SumsReader adds up the stored facts for reports and dashboards.
-type SumsReader struct{ DB *pgxpool.Pool }
+type SumsReader struct {
+	DB *pgxpool.Pool
+	// Schema, when set, is read by Sums instead of the pool's own schema: a past state of the
+	// read model (PastStates).
+	Schema string
+}
 
 // Snapshot is what a report reads, from one consistent state of the read model.
 type Snapshot struct {
@@ -52,11 +57,16 @@ func (r SumsReader) Sums(ctx context.Context, units, metrics []string, from, to 
 		carried = carried || strings.HasPrefix(m, domain.XLDOutCarried+".")
 	}
 	err := pgx.BeginTxFunc(ctx, r.DB, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if r.Schema != "" {
+			if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", r.Schema); err != nil {
+				return err
+			}
+		}
 		var seq int64
 		err := tx.QueryRow(ctx, "SELECT seq FROM projection_checkpoints WHERE name = 'facts' AND version = 1").Scan(&seq)
 		if err != nil {
 			if isUndefinedTable(err) || errors.Is(err, pgx.ErrNoRows) {
-				return nil // nothing projected yet
+				return errNothingProjected // not nil: the failed statement aborted the transaction
 			}
 			return err
 		}
@@ -98,11 +108,17 @@ func (r SumsReader) Sums(ctx context.Context, units, metrics []string, from, to 
 		}
 		return rows.Err()
 	})
+	if errors.Is(err, errNothingProjected) {
+		return Snapshot{ByUnit: map[string]domain.Sums{}}, nil
+	}
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("reporting: read sums: %w", err)
 	}
 	return snap, nil
 }
+
+// errNothingProjected ends the read of a read model that has no facts yet (Seq 0, no sums).
+var errNothingProjected = errors.New("nothing projected yet")
 
 // metrics lists every base metric stored (dashboards read them all).
 func (r SumsReader) metrics(ctx context.Context) ([]string, error) {

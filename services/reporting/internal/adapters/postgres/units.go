@@ -66,6 +66,8 @@ func (UnitEvents) Apply(_ context.Context, tx *projection.Tx, c eventstore.Commi
 type Registry struct {
 	DB  *pgxpool.Pool
 	Log *slog.Logger
+	// Schema, when set, is read instead of the pool's own schema (a past state).
+	Schema string
 
 	mu   sync.Mutex
 	reg  *unitreg.Registry
@@ -82,7 +84,11 @@ func (r *Registry) With(ctx context.Context, f func(*unitreg.Registry) error) er
 	if !r.init {
 		r.reg, r.init = unitreg.New(), true
 	}
-	rows, err := r.DB.Query(ctx, "SELECT seq, idx, payload FROM "+TableUnitEvents+" WHERE (seq, idx) > ($1, $2) ORDER BY seq, idx", r.seq, r.idx)
+	table := TableUnitEvents
+	if r.Schema != "" {
+		table = r.Schema + "." + table
+	}
+	rows, err := r.DB.Query(ctx, "SELECT seq, idx, payload FROM "+table+" WHERE (seq, idx) > ($1, $2) ORDER BY seq, idx", r.seq, r.idx)
 	if err != nil {
 		if isUndefinedTable(err) {
 			return f(r.reg) // the projection has not set up its table yet: no units
