@@ -12,6 +12,8 @@ import (
 
 	"github.com/civicase/civicase/cmd/civicase/internal/demo"
 	"github.com/civicase/civicase/cmd/civicase/internal/devstack"
+	"github.com/civicase/civicase/pkg/auth"
+	"github.com/civicase/civicase/pkg/svc"
 	"github.com/civicase/civicase/pkg/telemetry"
 	"github.com/civicase/civicase/services/audit"
 	"github.com/civicase/civicase/services/intake"
@@ -27,8 +29,8 @@ func services(dir string) []devstack.Service {
 		{Name: "intake", Port: 7101, Build: intake.New},
 		{Name: "routing", Port: 7102, Build: routing.New},
 		{Name: "supervision", Port: 7103, Build: supervision.New},
-		{Name: "reporting", Port: 7104, Build: reporting.New},
 		{Name: "audit", Port: 7105, Build: audit.NewWith(audit.Options{KeyDir: filepath.Join(dir, "audit"), GenerateKey: true, CheckpointInterval: 10 * time.Second})},
+		{Name: "reporting", Port: 7104, BuildFrom: reportingWithAudit},
 	}
 }
 
@@ -93,4 +95,18 @@ func loadDemoOnce(ctx context.Context, st *devstack.Stack, history bool) error {
 		fmt.Fprintln(st.Opts.Out, "  refused:", r)
 	}
 	return os.WriteFile(marker, []byte(time.Now().Format(time.RFC3339)+"\n"), 0o644)
+}
+
+// reportingWithAudit builds reporting so that its reports carry the audit checkpoint covering them:
+// it calls the audit service as a read-only service account whose token the dev issuer mints.
+func reportingWithAudit(st *devstack.Stack) (svc.Builder, error) {
+	tok, err := st.Issuer.Mint("svc-reporting", auth.RoleAuditor, "KH", 30*24*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	file := filepath.Join(st.Opts.Dir, "auth", "reporting-audit.token")
+	if err := os.WriteFile(file, []byte(tok), 0o600); err != nil {
+		return nil, err
+	}
+	return reporting.NewWith(reporting.Options{AuditAddr: st.Endpoints["audit"], AuditTokenFile: file, AsOfKeep: 4}), nil
 }

@@ -84,6 +84,14 @@ type Service struct {
 	Projections []projection.Projection
 	// Workers run beside the server until the context ends (watchers, sequencers).
 	Workers []func(ctx context.Context) error
+	// Gauges are read models worth watching (open cases, overdue clocks), exported as metrics.
+	Gauges []Gauge
+}
+
+// Gauge is a number a service reads from its read models when metrics are collected.
+type Gauge struct {
+	Name, Description, Unit string
+	Observe                 func(ctx context.Context) (int64, error)
 }
 
 // Builder builds a service from its environment.
@@ -152,7 +160,7 @@ func Start(ctx context.Context, sh Shared, name string, lis net.Listener, build 
 	for i, w := range s.Workers {
 		r.goRun(fmt.Sprintf("worker %d", i), func() error { return w(runCtx) })
 	}
-	if err := r.registerMetrics(); err != nil {
+	if err := r.registerMetrics(s.Gauges); err != nil {
 		cancel()
 		db.Close()
 		return nil, fmt.Errorf("%s: metrics: %w", name, err)
@@ -182,10 +190,10 @@ func (r *Running) goRun(what string, f func() error) {
 	})
 }
 
-// registerMetrics exports each projection's lag (events behind the log) as a gauge; command rates
-// and latencies come from the gRPC instrumentation.
-func (r *Running) registerMetrics() error {
-	if len(r.Runners) == 0 {
+// registerMetrics exports each projection's lag (events behind the log) and the service's own
+// gauges; command rates and latencies come from the gRPC instrumentation.
+func (r *Running) registerMetrics(gauges []Gauge) error {
+	if len(r.Runners) == 0 && len(gauges) == 0 {
 		return nil
 	}
 	meter := otel.Meter("github.com/civicase/civicase/pkg/svc")
@@ -193,13 +201,27 @@ func (r *Running) registerMetrics() error {
 	if err != nil {
 		return err
 	}
-	reg, err := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+	instruments := []metric.Observable{lag}
+	observed := make([]metric.Int64ObservableGauge, len(gauges))
+	for i, g := range gauges {
+		if observed[i], err = meter.Int64ObservableGauge(g.Name, metric.WithDescription(g.Description), metric.WithUnit(g.Unit)); err != nil {
+			return err
+		}
+		instruments = append(instruments, observed[i])
+	}
+	service := metric.WithAttributes(attribute.String("service", r.Name))
+	reg, err := meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
 		for _, pr := range r.Runners {
 			st := pr.Status()
 			o.ObserveInt64(lag, int64(st.Lag), metric.WithAttributes(attribute.String("service", r.Name), attribute.String("projection", st.Name)))
 		}
+		for i, g := range gauges {
+			if v, err := g.Observe(ctx); err == nil {
+				o.ObserveInt64(observed[i], v, service)
+			}
+		}
 		return nil
-	}, lag)
+	}, instruments...)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/civicase/civicase/pkg/calendar"
 	"github.com/civicase/civicase/pkg/deadline"
 	"github.com/civicase/civicase/pkg/projection"
 	"github.com/civicase/civicase/pkg/svc"
@@ -42,5 +43,13 @@ func New(ctx context.Context, env svc.Env) (*svc.Service, error) {
 			routingv1.RegisterRoutingServiceServer(s, grpcadapter.New(a))
 		},
 		Projections: []projection.Projection{postgres.CasesProjection{}},
+		Gauges: []svc.Gauge{
+			{Name: "civicase.cases.open", Description: "cases awaiting processing, in resolution, suspended or forwarded", Unit: "{case}",
+				Observe: func(ctx context.Context) (int64, error) { return postgres.CountOpenCases(ctx, env.DB) }},
+			{Name: "civicase.cases.overdue", Description: "cases with a running legal clock past its due date", Unit: "{case}",
+				Observe: func(ctx context.Context) (int64, error) {
+					return postgres.CountOverdueCases(ctx, env.DB, calendar.DateOf(env.Clock.Now()))
+				}},
+		},
 	}, nil
 }

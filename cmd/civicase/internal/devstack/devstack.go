@@ -33,6 +33,9 @@ type Service struct {
 	Name  string
 	Port  int // the default port; 0 with Options.RandomPorts
 	Build svc.Builder
+	// BuildFrom, when set, makes the builder from the stack as started so far: the endpoints of the
+	// services before it and the token issuer (a service that calls another).
+	BuildFrom func(st *Stack) (svc.Builder, error)
 }
 
 // Options configure the stack.
@@ -175,7 +178,14 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", s.Name, err)
 		}
-		r, err := svc.Start(ctx, sh, s.Name, lis, s.Build)
+		build := s.Build
+		if s.BuildFrom != nil {
+			if build, err = s.BuildFrom(st); err != nil {
+				_ = lis.Close()
+				return nil, fmt.Errorf("%s: %w", s.Name, err)
+			}
+		}
+		r, err := svc.Start(ctx, sh, s.Name, lis, build)
 		if err != nil {
 			_ = lis.Close()
 			return nil, err

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
@@ -25,12 +27,16 @@ import (
 	"github.com/civicase/civicase/services/supervision"
 )
 
-var spans = tracetest.NewInMemoryExporter()
+var (
+	spans   = tracetest.NewInMemoryExporter()
+	metrics = sdkmetric.NewManualReader()
+)
 
 func TestMain(m *testing.M) {
-	// Installed before any service starts: gRPC instrumentation and projections pick the global
-	// provider up through OpenTelemetry's delegating globals.
+	// Installed before any service starts: gRPC instrumentation, projections and the services'
+	// gauges pick the global providers up through OpenTelemetry's delegating globals.
 	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans)))
+	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(metrics)))
 	testenv.Main(m)
 }
 
@@ -105,5 +111,34 @@ func TestOnePetitionIsOneTraceAcrossServices(t *testing.T) {
 	}
 	if len(want) != 0 {
 		t.Fatalf("trace %s misses %v (has %v)", id, want, names)
+	}
+
+	// The metrics: calls counted by the gRPC instrumentation, projection lag, open cases.
+	gauge := func(name string) (int64, bool) {
+		var rm metricdata.ResourceMetrics
+		if err := metrics.Collect(ctx, &rm); err != nil {
+			t.Fatal(err)
+		}
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				if g, ok := m.Data.(metricdata.Gauge[int64]); ok && m.Name == name {
+					var sum int64
+					for _, dp := range g.DataPoints {
+						sum += dp.Value
+					}
+					return sum, true
+				}
+				if m.Name == name {
+					return 0, true
+				}
+			}
+		}
+		return 0, false
+	}
+	testenv.Eventually(t, 30*time.Second, func() bool { n, _ := gauge("civicase.cases.open"); return n == 1 }, "one open case in the metrics")
+	for _, name := range []string{"civicase.projection.lag", "civicase.cases.overdue", "rpc.server.call.duration"} {
+		if _, ok := gauge(name); !ok {
+			t.Errorf("metric %s not exported", name)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
@@ -188,4 +189,21 @@ func sqlDate(c *commonv1.CivilDate) any {
 // civilDate reads a PostgreSQL date.
 func civilDate(t time.Time) *commonv1.CivilDate {
 	return calendarpb.ToProto(calendar.NewDate(t.Year(), t.Month(), t.Day()))
+}
+
+// CountOpenCases counts the cases still being handled: awaiting processing, in resolution,
+// suspended or forwarded (a metric of the service).
+func CountOpenCases(ctx context.Context, db *pgxpool.Pool) (int64, error) {
+	open := []int32{int32(routingv1.CaseStatus_CASE_STATUS_AWAITING_PROCESSING), int32(routingv1.CaseStatus_CASE_STATUS_IN_RESOLUTION),
+		int32(routingv1.CaseStatus_CASE_STATUS_SUSPENDED), int32(routingv1.CaseStatus_CASE_STATUS_FORWARDED)}
+	var n int64
+	err := db.QueryRow(ctx, "SELECT count(*) FROM cases_v1 WHERE status = ANY($1)", open).Scan(&n)
+	return n, err
+}
+
+// CountOverdueCases counts the cases with a running legal clock whose due date is before today.
+func CountOverdueCases(ctx context.Context, db *pgxpool.Pool, today calendar.Date) (int64, error) {
+	var n int64
+	err := db.QueryRow(ctx, "SELECT count(DISTINCT case_id) FROM case_clocks_v1 WHERE NOT paused AND due_on < $1", today.Start()).Scan(&n)
+	return n, err
 }
