@@ -193,6 +193,9 @@ func (g *generator) classify(p *petitionPlan) {
 	}
 	p.source = []commonv1.Source{commonv1.Source_SOURCE_IN_PERSON, commonv1.Source_SOURCE_IN_PERSON, commonv1.Source_SOURCE_POST,
 		commonv1.Source_SOURCE_POST, commonv1.Source_SOURCE_ONLINE, commonv1.Source_SOURCE_DROP_BOX}[g.rng.IntN(6)]
+	if g.rng.Float64() < 0.06 { // handed on by a People's Council deputy (Luật TCD Đ22)
+		p.source = commonv1.Source_SOURCE_COUNCIL_DEPUTY
+	}
 	p.signers = 1
 	if g.rng.Float64() < 0.06 {
 		p.signers = int32(5 + g.rng.IntN(30)) // a crowd (Luật TCD Đ29)
@@ -211,3 +214,11 @@ func (g *generator) classify(p *petitionPlan) {
 }
 
 func wardCommittee(unit string) string { return unit + ".UBND" }
+
+// councilOn is the People's Council whose deputies hand on petitions and receive citizens on a day.
+func councilOn(d calendar.Date) string {
+	if d.Before(mergerDay) {
+		return "NT.PRTC.HDND"
+	}
+	return "KH.HDND"
+}

@@ -143,6 +143,9 @@ func (g *generator) register(ctx context.Context, prefix string, p *petitionPlan
 	if p.signers >= 5 {
 		req.SenderType = commonv1.SenderType_SENDER_TYPE_GROUP
 	}
+	if p.source == commonv1.Source_SOURCE_COUNCIL_DEPUTY {
+		req.ForwardedBy = councilOn(p.received)
+	}
 	if p.sender != nil {
 		req.Sender = p.sender.data
 	}

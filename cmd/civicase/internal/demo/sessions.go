@@ -60,6 +60,11 @@ func (g *generator) planSessions() []sessionPlan {
 			}
 		}
 	}
+	// The city's (then the province's) People's Council deputies receive citizens once a quarter.
+	for q := 0; q < 8; q++ {
+		on := calendar.NewDate(2024+q/4, time.Month(3*(q%4)+2), 12)
+		add(councilOn(on), intakev1.SessionKind_SESSION_KIND_COUNCIL_DEPUTY, on, "Đại biểu HĐND")
+	}
 	for d := historyStart; !d.After(historyEnd); d = d.AddDays(7) {
 		board := "NT.PRTC.BTCD"
 		if !d.Before(mergerDay) {
@@ -72,7 +77,11 @@ func (g *generator) planSessions() []sessionPlan {
 
 // holdSession opens a session, records its visits and closes it, as a reception officer of the unit.
 func (g *generator) holdSession(ctx context.Context, prefix string, s sessionPlan) (int, error) {
-	conn, err := g.conn("intake", "demo-reception-"+s.unit, auth.RoleReceptionOfficer, s.unit)
+	role := auth.RoleReceptionOfficer
+	if s.kind == intakev1.SessionKind_SESSION_KIND_COUNCIL_DEPUTY {
+		role = auth.RoleCouncilDeputy
+	}
+	conn, err := g.conn("intake", "demo-"+string(role)+"-"+s.unit, role, s.unit)
 	if err != nil {
 		return 0, err
 	}
