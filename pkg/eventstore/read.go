@@ -67,7 +67,7 @@ func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(Commit) erro
 			if md.Sequence.Stream > until {
 				return nil
 			}
-			c, err := DecodeMessage(m)
+			c, err := DecodeConsumed(m, md)
 			if err != nil {
 				return err
 			}

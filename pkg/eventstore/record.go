@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventv1 "github.com/civicase/civicase/proto/gen/civicase/event/v1"
 )
@@ -72,19 +75,54 @@ type Commit struct {
 // Last is the last event of the commit.
 func (c Commit) Last() StoredEvent { return c.Events[len(c.Events)-1] }
 
-// sealRecord serialises an envelope into canonical bytes and hashes them.
-func sealRecord(env *eventv1.Envelope) (*eventv1.Record, error) {
-	canonical, err := proto.MarshalOptions{Deterministic: true}.Marshal(env)
+// canonicalEncoding is how envelopes are serialised at write time (envelope.proto: deterministic).
+// The hash covers the bytes as stored, so verifying never re-encodes; UseCachedSize reuses the
+// sizes appendRecord computed a moment before for the length prefix.
+var canonicalEncoding = proto.MarshalOptions{Deterministic: true, UseCachedSize: true}
+
+// recordSpan is where a record's canonical envelope bytes and its hash lie in a commit body.
+type recordSpan struct{ canonical, hash [2]int }
+
+// appendRecord appends env as the next Record of a Commit body (records = 1; Record: envelope = 1,
+// hash = 2): Append builds the published body this way, so the stored events' bytes are neither
+// copied nor decoded back. body's capacity is grown for `more` records of about this size after it.
+func appendRecord(body []byte, env *eventv1.Envelope, more int) ([]byte, recordSpan, error) {
+	n := canonicalEncoding.Size(env)
+	recLen := protowire.SizeTag(1) + protowire.SizeBytes(n) + protowire.SizeTag(2) + protowire.SizeBytes(HashSize)
+	body = slices.Grow(body, (1+more)*(protowire.SizeTag(1)+protowire.SizeBytes(recLen)))
+	body = protowire.AppendTag(body, 1, protowire.BytesType)
+	body = protowire.AppendVarint(body, uint64(recLen))
+	body = protowire.AppendTag(body, 1, protowire.BytesType)
+	body = protowire.AppendVarint(body, uint64(n))
+	start := len(body)
+	body, err := canonicalEncoding.MarshalAppend(body, env)
 	if err != nil {
-		return nil, fmt.Errorf("marshal envelope: %w", err)
+		return nil, recordSpan{}, fmt.Errorf("marshal envelope: %w", err)
 	}
-	sum := sha256.Sum256(canonical)
-	return &eventv1.Record{Envelope: canonical, Hash: sum[:]}, nil
+	if len(body)-start != n {
+		return nil, recordSpan{}, fmt.Errorf("marshal envelope: %d bytes, sized %d (changed while appending?)", len(body)-start, n)
+	}
+	sum := sha256.Sum256(body[start:])
+	body = protowire.AppendTag(body, 2, protowire.BytesType)
+	body = protowire.AppendBytes(body, sum[:])
+	return body, recordSpan{canonical: [2]int{start, start + n}, hash: [2]int{len(body) - HashSize, len(body)}}, nil
 }
 
+// slice is body's part at span, with no room to append into what follows.
+func slice(body []byte, span [2]int) []byte { return body[span[0]:span[1]:span[1]] }
+
+// envelopeBlock allocates an envelope together with the messages every envelope carries.
+type envelopeBlock struct {
+	env                eventv1.Envelope
+	occurred, recorded timestamppb.Timestamp
+	payload            anypb.Any
+}
+
+// newEnvelope wraps ev. The messages of meta and ev are used as they are, so the caller passes
+// copies it owns (Append clones them once per command).
 func newEnvelope(tenant string, agg Aggregate, version uint64, ev Event, meta Metadata, id string, now time.Time, prevHash []byte) (*eventv1.Envelope, error) {
-	payload, err := anypb.New(ev.Payload)
-	if err != nil {
+	blk := &envelopeBlock{}
+	if err := anypb.MarshalFrom(&blk.payload, ev.Payload, proto.MarshalOptions{}); err != nil {
 		return nil, fmt.Errorf("pack payload: %w", err)
 	}
 	typ := ev.Type
@@ -99,46 +137,27 @@ func newEnvelope(tenant string, agg Aggregate, version uint64, ev Event, meta Me
 	if occurred.IsZero() {
 		occurred = now
 	}
-	return &eventv1.Envelope{
-		EventId:          id,
-		Tenant:           tenant,
-		AggregateType:    agg.Type,
-		AggregateId:      agg.ID,
-		AggregateVersion: version,
-		EventType:        typ,
-		SchemaVersion:    sv,
-		OccurredAt:       timestamp(occurred),
-		RecordedAt:       timestamp(now),
-		Actor:            meta.Actor,
-		CommandId:        meta.CommandID,
-		CorrelationId:    meta.CorrelationID,
-		CausationId:      meta.CausationID,
-		Trace:            meta.Trace,
-		Payload:          payload,
-		Sealed:           ev.Sealed,
-		PrevHash:         prevHash,
-	}, nil
-}
-
-// DecodeCommit parses a commit message body. It checks each record's hash against its bytes but not
-// the chain across commits (see ChainVerifier).
-func DecodeCommit(data []byte) ([]StoredEvent, error) {
-	var c eventv1.Commit
-	if err := proto.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("%w: commit: %v", ErrCorrupt, err)
-	}
-	if len(c.Records) == 0 {
-		return nil, fmt.Errorf("%w: empty commit", ErrCorrupt)
-	}
-	out := make([]StoredEvent, len(c.Records))
-	for i, r := range c.Records {
-		env := &eventv1.Envelope{}
-		if err := proto.Unmarshal(r.Envelope, env); err != nil {
-			return nil, fmt.Errorf("%w: record %d: %v", ErrCorrupt, i, err)
-		}
-		out[i] = StoredEvent{Envelope: env, Canonical: r.Envelope, Hash: r.Hash, Index: i}
-	}
-	return out, nil
+	blk.occurred = timestamppb.Timestamp{Seconds: occurred.Unix(), Nanos: int32(occurred.Nanosecond())}
+	blk.recorded = timestamppb.Timestamp{Seconds: now.Unix(), Nanos: int32(now.Nanosecond())}
+	env := &blk.env
+	env.EventId = id
+	env.Tenant = tenant
+	env.AggregateType = agg.Type
+	env.AggregateId = agg.ID
+	env.AggregateVersion = version
+	env.EventType = typ
+	env.SchemaVersion = sv
+	env.OccurredAt = &blk.occurred
+	env.RecordedAt = &blk.recorded
+	env.Actor = meta.Actor
+	env.CommandId = meta.CommandID
+	env.CorrelationId = meta.CorrelationID
+	env.CausationId = meta.CausationID
+	env.Trace = meta.Trace
+	env.Payload = &blk.payload
+	env.Sealed = ev.Sealed
+	env.PrevHash = prevHash
+	return env, nil
 }
 
 // ChainError names the event where an aggregate's hash chain breaks.

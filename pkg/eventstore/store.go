@@ -9,6 +9,7 @@
 package eventstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,7 +21,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventv1 "github.com/civicase/civicase/proto/gen/civicase/event/v1"
 )
@@ -51,6 +51,21 @@ const (
 
 var token = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
+// isToken is token.MatchString without the regexp machinery, which cost as much as hashing an
+// event on every append.
+func isToken(s string) bool {
+	if len(s) < 1 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // Aggregate names one aggregate instance.
 type Aggregate struct {
 	Type string
@@ -60,7 +75,7 @@ type Aggregate struct {
 func (a Aggregate) String() string { return a.Type + "/" + a.ID }
 
 func (a Aggregate) validate() error {
-	if !token.MatchString(a.Type) || !token.MatchString(a.ID) {
+	if !isToken(a.Type) || !isToken(a.ID) {
 		return fmt.Errorf("%w: aggregate %q/%q: type and id must match %s", ErrInvalid, a.Type, a.ID, token)
 	}
 	return nil
@@ -219,7 +234,17 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expected Tail, meta M
 	if expected.Version == 0 {
 		prev = GenesisHash
 	}
-	commit := &eventv1.Commit{Records: make([]*eventv1.Record, len(events))}
+	// The result holds the envelopes as built rather than decoded back from the body; they get
+	// their own copies of the caller's messages, as a decoded envelope would have.
+	if meta.Actor != nil {
+		meta.Actor = proto.CloneOf(meta.Actor)
+	}
+	if meta.Trace != nil {
+		meta.Trace = proto.CloneOf(meta.Trace)
+	}
+	stored := make([]StoredEvent, len(events))
+	spans := make([]recordSpan, len(events))
+	var body []byte
 	for i, ev := range events {
 		if ev.Payload == nil {
 			return Result{}, fmt.Errorf("%w: event %d has no payload", ErrInvalid, i)
@@ -228,25 +253,30 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expected Tail, meta M
 		if err != nil {
 			return Result{}, err
 		}
+		if len(ev.Sealed) > 0 {
+			sealed := make([]*eventv1.SealedData, len(ev.Sealed))
+			for j, sd := range ev.Sealed {
+				sealed[j] = proto.CloneOf(sd)
+			}
+			ev.Sealed = sealed
+		}
 		env, err := newEnvelope(s.tenant, agg, expected.Version+uint64(i)+1, ev, meta, id.String(), now, prev)
 		if err != nil {
 			return Result{}, err
 		}
-		rec, err := sealRecord(env)
-		if err != nil {
+		if body, spans[i], err = appendRecord(body, env, len(events)-i-1); err != nil {
 			return Result{}, err
 		}
-		commit.Records[i] = rec
-		prev = rec.Hash
+		stored[i] = StoredEvent{Envelope: env, Index: i}
+		prev = bytes.Clone(slice(body, spans[i].hash))
 	}
-	body, err := proto.Marshal(commit)
-	if err != nil {
-		return Result{}, err
+	for i, sp := range spans { // body has stopped moving
+		stored[i].Canonical, stored[i].Hash = slice(body, sp.canonical), slice(body, sp.hash)
 	}
 	msg := nats.NewMsg(s.Subject(agg))
 	msg.Data = body
 	msgID := MsgID(meta.CommandID, agg)
-	msg.Header.Set(HeaderEventTypes, eventTypes(events))
+	msg.Header.Set(HeaderEventTypes, eventTypes(stored))
 	msg.Header.Set(HeaderFirstVersion, strconv.FormatUint(expected.Version+1, 10))
 	msg.Header.Set(HeaderLastVersion, strconv.FormatUint(expected.Version+uint64(len(events)), 10))
 	if meta.Trace != nil && meta.Trace.Traceparent != "" {
@@ -277,11 +307,8 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expected Tail, meta M
 		}
 		return Result{Commit: orig, Duplicate: true}, nil
 	}
-	stored := make([]StoredEvent, len(commit.Records))
-	for i, r := range commit.Records {
-		env := &eventv1.Envelope{}
-		_ = proto.Unmarshal(r.Envelope, env) // we just marshalled it
-		stored[i] = StoredEvent{Envelope: env, Canonical: r.Envelope, Hash: r.Hash, Seq: ack.Sequence, Index: i}
+	for i := range stored {
+		stored[i].Seq = ack.Sequence
 	}
 	return Result{Commit: Commit{Seq: ack.Sequence, Subject: msg.Subject, MsgID: msgID, Time: now, Aggregate: agg, Events: stored}}, nil
 }
@@ -292,17 +319,16 @@ func MsgID(commandID string, agg Aggregate) string {
 	return commandID + "@" + agg.Type + "." + agg.ID
 }
 
-func eventTypes(events []Event) string {
+func eventTypes(events []StoredEvent) string {
+	if len(events) == 1 {
+		return events[0].Envelope.EventType
+	}
 	out := make([]byte, 0, 32*len(events))
 	for i, ev := range events {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		t := ev.Type
-		if t == "" {
-			t = string(ev.Payload.ProtoReflect().Descriptor().Name())
-		}
-		out = append(out, t...)
+		out = append(out, ev.Envelope.EventType...)
 	}
 	return string(out)
 }
@@ -396,7 +422,11 @@ func DecodeMessage(m jetstream.Msg) (Commit, error) {
 	if err != nil {
 		return Commit{}, err
 	}
-	return decodeMessage(m.Subject(), md.Sequence.Stream, md.Timestamp, m.Headers(), m.Data())
+	return DecodeConsumed(m, md)
 }
 
-func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
+// DecodeConsumed is DecodeMessage for a consumer that has already read the message's metadata:
+// parsing it again from the reply subject costs as much as a good part of the decoding.
+func DecodeConsumed(m jetstream.Msg, md *jetstream.MsgMetadata) (Commit, error) {
+	return decodeMessage(m.Subject(), md.Sequence.Stream, md.Timestamp, m.Headers(), m.Data())
+}

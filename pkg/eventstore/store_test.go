@@ -1,6 +1,7 @@
 package eventstore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -221,6 +222,60 @@ func TestEnvelopeCarriesMetadataAndInjectedTime(t *testing.T) {
 		!env.GetRecordedAt().AsTime().Equal(now) || !env.GetOccurredAt().AsTime().Equal(occurred) ||
 		env.GetTrace().GetTraceparent() != m.Trace.Traceparent || len(env.GetEventId()) != 36 {
 		t.Fatalf("envelope %v", env)
+	}
+}
+
+// TestAppendResultIsWhatIsStored: Append returns the envelopes it built instead of decoding the
+// body it published; they must be what reading the log gives, and not change with the caller's
+// messages afterwards.
+func TestAppendResultIsWhatIsStored(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, testenv.StartNATS(t).Conn, "city")
+	m := meta("cmd-1")
+	m.CorrelationID = "corr"
+	m.Trace = &eventv1.TraceContext{Traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", Tracestate: "k=v"}
+	sealed := []*eventv1.SealedData{{SubjectRef: "s-1", KeyId: "k-1", Nonce: []byte{1, 2}, Ciphertext: []byte("sealed")}}
+	events := []eventstore.Event{
+		{Type: "PetitionRegistered", Payload: wrapperspb.String("one"), Sealed: sealed},
+		{Payload: wrapperspb.Int64(2), SchemaVersion: 3, OccurredAt: time.Date(2025, 3, 9, 16, 30, 0, 5, time.UTC)},
+		ev("three"),
+	}
+	first, err := s.Append(ctx, petition, eventstore.Tail{}, m, events[:1]...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Append(ctx, petition, first.Tail(), meta("cmd-2"), events[1:]...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Actor.Unit, m.Trace.Tracestate, sealed[0].Ciphertext[0] = "changed", "changed", 'X'
+	h, err := s.Load(ctx, petition)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appended := append(first.Events, res.Events...)
+	if len(h.Events) != 3 || len(appended) != 3 {
+		t.Fatalf("%d events stored, %d appended", len(h.Events), len(appended))
+	}
+	for i, got := range appended {
+		want := h.Events[i]
+		decoded := &eventv1.Envelope{}
+		if err := proto.Unmarshal(got.Canonical, decoded); err != nil {
+			t.Fatal(err)
+		}
+		if !proto.Equal(got.Envelope, want.Envelope) || !proto.Equal(got.Envelope, decoded) || !bytes.Equal(got.Canonical, want.Canonical) ||
+			!bytes.Equal(got.Hash, want.Hash) || got.Seq != want.Seq || got.Index != want.Index {
+			t.Fatalf("event %d appended as\n%v %x %d/%d\nstored as\n%v %x %d/%d", i, got.Envelope, got.Hash, got.Seq, got.Index, want.Envelope, want.Hash, want.Seq, want.Index)
+		}
+	}
+	if got := appended[0].Envelope; got.GetActor().GetUnit() != "W1" || got.GetTrace().GetTracestate() != "k=v" || string(got.GetSealed()[0].GetCiphertext()) != "sealed" {
+		t.Fatalf("the result follows the caller's messages: %v", got)
+	}
+	if err := eventstore.VerifyChain(h.Events); err != nil {
+		t.Fatal(err)
+	}
+	if res.MsgID != h.Commits[1].MsgID || res.Subject != h.Commits[1].Subject || res.Aggregate != h.Commits[1].Aggregate {
+		t.Fatalf("commit %+v, stored %+v", res.Commit, h.Commits[1])
 	}
 }
 

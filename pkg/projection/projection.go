@@ -22,7 +22,9 @@
 // next one when the server reported more pending behind the last one (catching up: batches fill
 // up), and taking only what has already arrived when it reported none (live: the batch is
 // committed at once, so latency stays one transaction). Batching is safe because a batch is one
-// transaction together with its checkpoint: it commits entirely or not at all.
+// transaction together with its checkpoint: it commits entirely or not at all. While a batch's
+// transaction runs, a reader goroutine already reads and decodes the next one (up to a batch ahead),
+// so on a log far behind the database and the decoding overlap.
 //
 // Handlers batch their own writes through Tx: Queue defers a statement and CopyRow a row for COPY;
 // both are sent in order, in as few round trips as possible, before anything that reads (Exec,
@@ -95,6 +97,13 @@ type Filter interface {
 	AggregateTypes() []string
 }
 
+// DefaultMaxBatch is Config.MaxBatch when unset. Only a runner that is catching up fills its
+// batches, and there PostgreSQL spends about 2 ms of CPU setting up each COPY statement, as much as
+// inserting five hundred rows: batches of a thousand commits spent a third of the database's time on
+// that, batches of five thousand spend under a tenth. The runner holds about two batches of decoded
+// commits in memory (the one being applied and the one read ahead), some 2 KB per one-event commit.
+const DefaultMaxBatch = 5000
+
 // Config configures a Runner.
 type Config struct {
 	// Store is the tenant's log.
@@ -103,7 +112,7 @@ type Config struct {
 	Pool *pgxpool.Pool
 	// Schema is the service's PostgreSQL schema, a plain lower-case identifier. It is created if missing.
 	Schema string
-	// MaxBatch bounds the commits applied in one transaction; 0 means 1000.
+	// MaxBatch bounds the commits applied in one transaction; 0 means DefaultMaxBatch.
 	MaxBatch int
 	// Logger receives failures and retries; nil means slog.Default().
 	Logger *slog.Logger

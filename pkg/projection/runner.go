@@ -66,7 +66,7 @@ func NewRunner(p Projection, cfg Config) (*Runner, error) {
 		r.now = time.Now
 	}
 	if r.maxBatch <= 0 {
-		r.maxBatch = 1000
+		r.maxBatch = DefaultMaxBatch
 	}
 	if r.cfg.RetryPause <= 0 {
 		r.cfg.RetryPause = time.Second
@@ -308,14 +308,20 @@ func (r *Runner) stream(ctx context.Context, pos uint64, follow bool, until uint
 		cancel()
 		<-done
 	}()
+	// One buffer for the batches of the whole stream rather than a slice grown anew for each batch
+	// of thousands of items.
+	buf := make([]item, 0, min(r.maxBatch, 1024))
 	for {
-		batch, readErr := r.collect(ctx, ch, pos, follow, until)
+		batch, readErr := r.collect(ctx, ch, pos, follow, until, buf)
+		buf = batch[:0]
 		if len(batch) > 0 {
 			var err error
-			if pos, err = r.applyBatch(ctx, pos, batch); err != nil {
+			pos, err = r.applyBatch(ctx, pos, batch)
+			last := batch[len(batch)-1]
+			clear(batch) // the commits are the projection's now; the buffer must not keep them alive
+			if err != nil {
 				return pos, err
 			}
-			last := batch[len(batch)-1]
 			state := StateCatchingUp
 			if follow && last.pending == 0 {
 				state = StateLive
@@ -346,7 +352,9 @@ func (r *Runner) pump(ctx context.Context, start uint64, ch chan<- item) (<-chan
 	if err != nil {
 		return nil, err
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(2 * r.maxBatch))
+	// A few thousand messages on their way from the server keep the reader busy; ch holds a batch
+	// decoded ahead. More in flight would only hold megabytes of raw messages in the client.
+	it, err := cons.Messages(jetstream.PullMaxMessages(min(2*r.maxBatch, 4096)))
 	if err != nil {
 		return nil, err
 	}
@@ -354,8 +362,9 @@ func (r *Runner) pump(ctx context.Context, start uint64, ch chan<- item) (<-chan
 	go func() {
 		defer close(done)
 		defer it.Stop()
+		nextOpt := jetstream.NextContext(ctx)
 		for {
-			m, err := it.Next(jetstream.NextContext(ctx))
+			m, err := it.Next(nextOpt)
 			if err != nil {
 				if ctx.Err() == nil {
 					select {
@@ -377,7 +386,7 @@ func (r *Runner) pump(ctx context.Context, start uint64, ch chan<- item) (<-chan
 			r.noteLogLast(x.seq + x.pending)
 			if r.wants(m.Subject()) {
 				x.relevant = true
-				x.commit, x.bad = eventstore.DecodeMessage(m)
+				x.commit, x.bad = eventstore.DecodeConsumed(m, md)
 			}
 			select {
 			case ch <- x:
@@ -394,14 +403,14 @@ func (r *Runner) wants(subject string) bool {
 		return true
 	}
 	agg, ok := eventstore.ParseSubject(subject)
-	return !ok || r.types[agg.Type] // an unparseable subject reaches DecodeMessage, which reports it
+	return !ok || r.types[agg.Type] // an unparseable subject reaches the decoder, which reports it
 }
 
 // collect gathers the next batch: it waits for one message, then takes more while the batch has
 // room, waiting for them while the server says more are pending (catching up) and taking only those
 // already here when it says none are (live). Messages at or before pos are repeats and dropped.
-func (r *Runner) collect(ctx context.Context, ch <-chan item, pos uint64, follow bool, until uint64) ([]item, error) {
-	var batch []item
+func (r *Runner) collect(ctx context.Context, ch <-chan item, pos uint64, follow bool, until uint64, buf []item) ([]item, error) {
+	batch := buf[:0]
 	for len(batch) < r.maxBatch {
 		var x item
 		if n := len(batch); n == 0 || batch[n-1].pending > 0 {
