@@ -16,19 +16,7 @@ import (
 	"github.com/civicase/civicase/pkg/clock"
 	"github.com/civicase/civicase/pkg/seal"
 	"github.com/civicase/civicase/pkg/svc"
-	"github.com/civicase/civicase/services/intake"
-	"github.com/civicase/civicase/services/reporting"
-	"github.com/civicase/civicase/services/routing"
-	"github.com/civicase/civicase/services/supervision"
 )
-
-// projected are the services whose read models a replay rebuilds.
-var projected = []replay.Service{
-	{Name: "intake", Build: intake.New},
-	{Name: "routing", Build: routing.New},
-	{Name: "supervision", Build: supervision.New},
-	{Name: "reporting", Build: reporting.New},
-}
 
 // replayCmd is `civicase audit replay`.
 func replayCmd(natsURL, tenant *string) *cobra.Command {
@@ -44,7 +32,7 @@ live point every table must be identical; at an earlier point the scratch schema
 models as they stood then.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o := replay.Options{Services: projected, Progress: os.Stderr}
+			o := replay.Options{Services: replay.Projected, Progress: os.Stderr}
 			if err := parseUntil(untilArg, &o); err != nil {
 				return err
 			}

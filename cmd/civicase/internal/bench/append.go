@@ -7,12 +7,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/civicase/civicase/pkg/eventstore"
-	"github.com/civicase/civicase/pkg/natsembed"
 	eventv1 "github.com/civicase/civicase/proto/gen/civicase/event/v1"
 )
 
@@ -20,20 +18,11 @@ import (
 // stream settings, with 1 and 16 concurrent writers. Every operation writes a new subject, as
 // registering a petition opens a new aggregate.
 func runAppend(ctx context.Context, cfg Config, dir string) error {
-	srv, err := natsembed.Start(natsembed.Options{StoreDir: dir, SyncAlways: true})
+	store, nc, stop, err := embeddedStore(ctx, dir, true)
 	if err != nil {
 		return err
 	}
-	defer srv.Shutdown()
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	store, err := eventstore.Open(ctx, nc, eventstore.Config{Tenant: "bench"})
-	if err != nil {
-		return err
-	}
+	defer stop()
 	js, _ := jetstream.New(nc)
 	rawCfg := eventstore.StreamConfig(eventstore.Config{Tenant: "raw"})
 	rawCfg.Name, rawCfg.Subjects = "RAW", []string{"raw.>"}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -20,7 +19,6 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/civicase/civicase/pkg/eventstore"
-	"github.com/civicase/civicase/pkg/natsembed"
 	eventv1 "github.com/civicase/civicase/proto/gen/civicase/event/v1"
 	"github.com/civicase/civicase/services/audit/auditlog"
 )
@@ -43,20 +41,11 @@ func runAudit(ctx context.Context, cfg Config, dir string) error {
 		}
 		n = v
 	}
-	srv, err := natsembed.Start(natsembed.Options{StoreDir: dir})
+	store, _, stop, err := embeddedStore(ctx, dir, false)
 	if err != nil {
 		return err
 	}
-	defer srv.Shutdown()
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	store, err := eventstore.Open(ctx, nc, eventstore.Config{Tenant: "bench"})
-	if err != nil {
-		return err
-	}
+	defer stop()
 
 	genStart := time.Now()
 	cp, bytesTotal, err := generateAuditLog(ctx, store, n)

@@ -4,6 +4,12 @@ package bench
 
 import (
 	"context"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/civicase/civicase/pkg/eventstore"
+	"github.com/civicase/civicase/pkg/natsembed"
+
 	"fmt"
 	"io"
 	"os"
@@ -105,4 +111,23 @@ func table(w io.Writer, header []string, rows [][]string) {
 		fmt.Fprintln(w, "| "+strings.Join(r, " | ")+" |")
 	}
 	fmt.Fprintln(w)
+}
+
+// embeddedStore starts a JetStream server in dir (with SyncAlways when the scenario measures durable
+// appends), connects to it and opens the tenant "bench"; stop shuts it all down.
+func embeddedStore(ctx context.Context, dir string, syncAlways bool) (store *eventstore.Store, nc *nats.Conn, stop func(), err error) {
+	srv, err := natsembed.Start(natsembed.Options{StoreDir: dir, SyncAlways: syncAlways})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if nc, err = nats.Connect(srv.ClientURL()); err != nil {
+		srv.Shutdown()
+		return nil, nil, nil, err
+	}
+	stop = func() { nc.Close(); srv.Shutdown() }
+	if store, err = eventstore.Open(ctx, nc, eventstore.Config{Tenant: "bench"}); err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	return store, nc, stop, nil
 }

@@ -13,20 +13,13 @@ import (
 	"github.com/civicase/civicase/pkg/clock"
 	"github.com/civicase/civicase/pkg/seal"
 	"github.com/civicase/civicase/pkg/svc"
-	"github.com/civicase/civicase/services/intake"
-	"github.com/civicase/civicase/services/reporting"
-	"github.com/civicase/civicase/services/routing"
-	"github.com/civicase/civicase/services/supervision"
 )
 
 // runReplay loads the demo city (two years of history, through gRPC) and times the auditor's replay
 // of every service's projections from sequence 1 to the live end, in events of the log per second,
 // to set beside the projection catch-up benchmark (pkg/projection BenchmarkCatchUp).
 func runReplay(ctx context.Context, cfg Config, dir string) error {
-	services := []replay.Service{
-		{Name: "intake", Build: intake.New}, {Name: "routing", Build: routing.New},
-		{Name: "supervision", Build: supervision.New}, {Name: "reporting", Build: reporting.New},
-	}
+	services := replay.Projected
 	var specs []devstack.Service
 	for _, s := range services {
 		specs = append(specs, devstack.Service{Name: s.Name, Build: s.Build})

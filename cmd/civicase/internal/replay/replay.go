@@ -15,12 +15,25 @@ import (
 	"github.com/civicase/civicase/pkg/migrate"
 	"github.com/civicase/civicase/pkg/projection"
 	"github.com/civicase/civicase/pkg/svc"
+	"github.com/civicase/civicase/services/intake"
+	"github.com/civicase/civicase/services/reporting"
+	"github.com/civicase/civicase/services/routing"
+	"github.com/civicase/civicase/services/supervision"
 )
 
 // Service is a service whose projections are replayed.
 type Service struct {
 	Name  string
 	Build svc.Builder
+}
+
+// Projected are the services whose read models a replay rebuilds (audit keeps a tree, not a
+// projection).
+var Projected = []Service{
+	{Name: "intake", Build: intake.New},
+	{Name: "routing", Build: routing.New},
+	{Name: "supervision", Build: supervision.New},
+	{Name: "reporting", Build: reporting.New},
 }
 
 // Options say what to replay and where.
