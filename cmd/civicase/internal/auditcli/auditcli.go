@@ -267,23 +267,32 @@ func connectNATS(url string) (*nats.Conn, error) {
 	return nats.Connect(url, nats.Name("civicase-audit-cli"))
 }
 
+// optionalClient checks the tenant is named and dials the audit service when one is given: the
+// live log's checks need no service when the auditor brings a checkpoint file, only its proofs do.
+func (o Options) optionalClient() (auditv1.AuditServiceClient, func(), error) {
+	if o.Tenant == "" {
+		return nil, nil, fmt.Errorf("--tenant is required")
+	}
+	if o.Audit == "" {
+		return nil, func() {}, nil
+	}
+	conn, c, err := o.dial()
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, func() { _ = conn.Close() }, nil
+}
+
 // Verify checks the live log (or, with Bundle set, a bundle offline).
 func Verify(ctx context.Context, o Options) error {
 	if o.Bundle != "" {
 		return verifyBundle(o)
 	}
-	if o.Tenant == "" {
-		return fmt.Errorf("--tenant is required")
+	client, closeClient, err := o.optionalClient()
+	if err != nil {
+		return err
 	}
-	var client auditv1.AuditServiceClient
-	if o.Audit != "" {
-		conn, c, err := o.dial()
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		client = c
-	}
+	defer closeClient()
 	cp, note, key, err := o.checkpoint(ctx, client)
 	if err != nil {
 		return err
@@ -353,18 +362,11 @@ func Export(ctx context.Context, o Options, out string) error {
 	if err != nil {
 		return err
 	}
-	if o.Tenant == "" {
-		return fmt.Errorf("--tenant is required")
+	client, closeClient, err := o.optionalClient()
+	if err != nil {
+		return err
 	}
-	var client auditv1.AuditServiceClient
-	if o.Audit != "" {
-		conn, c, err := o.dial()
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		client = c
-	}
+	defer closeClient()
 	cp, note, key, err := o.checkpoint(ctx, client)
 	if err != nil {
 		return err
