@@ -33,7 +33,7 @@ func New(ctx context.Context, env svc.Env) (*svc.Service, error) {
 		Indexer:   env.Indexer,
 		Deadlines: deadline.Default(),
 		Index:     postgres.PetitionIndex{DB: env.DB},
-		Receipts:  postgres.ReceiptRegister{DB: env.DB},
+		Receipts:  postgres.ReceiptSerials{DB: env.DB, Tenant: env.Tenant},
 		// The registry in memory, caught up only when the log has a newer unit event: one direct
 		// get per registration, and reads share the registry's lock.
 		Units: units,

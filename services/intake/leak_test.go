@@ -163,7 +163,7 @@ func TestNoPersonalDataLeaks(t *testing.T) {
 		dumped[strings.Join(tbl, ".")] = len(texts)
 		check("table "+strings.Join(tbl, "."), []byte(strings.Join(texts, "\n")))
 	}
-	for _, want := range []string{"intake.petitions_v1", "intake.visits_v1", "intake.persons_v1", "intake.receipt_numbers", "seal.seal_subject_keys"} {
+	for _, want := range []string{"intake.petitions_v1", "intake.visits_v1", "intake.persons_v1", "intake.receipt_serials", "seal.seal_subject_keys"} {
 		if dumped[want] == 0 {
 			t.Errorf("table %s was not dumped or is empty (dumped: %v)", want, dumped)
 		}

@@ -14,7 +14,7 @@ import (
 	personv1 "github.com/civicase/civicase/proto/gen/civicase/person/v1"
 )
 
-var receiptPattern = regexp.MustCompile(`^PRTC\.KD-2025-[0-9A-HJKMNP-TV-Z]{6}$`)
+var receiptPattern = regexp.MustCompile(`^PRTC\.KD-2025-[0-9A-HJKMNP-TV-Z]{7}$`)
 
 func duc() *personv1.PersonalData {
 	return &personv1.PersonalData{FullName: "Nguyễn Văn Đức", IdNumber: "058203004567", Address: "12 Thống Nhất, Kinh Dinh", Phone: "0905123456"}

@@ -65,14 +65,6 @@ type ReceptionQuery struct {
 	Kind          commonv1.PetitionKind
 }
 
-// ReceiptRegister keeps receipt numbers unique without a shared counter: a registration claims
-// the number its petition id offers, and only a collision makes it take the next one.
-type ReceiptRegister interface {
-	// Claim records receipt for petitionID; false if another petition holds it. Claiming again
-	// for the same petition is true, so a retried registration gets its own number back.
-	Claim(ctx context.Context, receipt, petitionID string) (bool, error)
-}
-
 // UnitDirectory is the unit registry as intake's petition commands need it.
 type UnitDirectory interface {
 	// InForce tells, for each code, whether a unit with the code exists on the day (registered by
@@ -89,7 +81,7 @@ type PetitionDeps struct {
 	Indexer   *seal.Indexer
 	Deadlines *deadline.Engine
 	Index     PetitionIndex
-	Receipts  ReceiptRegister
+	Receipts  ReceiptSerials
 	Units     UnitDirectory
 }
 
@@ -108,7 +100,7 @@ func NewPetitionHandlers(d PetitionDeps) PetitionHandlers {
 		d.Deadlines = deadline.Default()
 	}
 	return PetitionHandlers{
-		RegisterPetition:      RegisterPetitionHandler{d: d},
+		RegisterPetition:      RegisterPetitionHandler{d: d, receipts: newReceiptBook(d.Receipts)},
 		GetPetition:           GetPetitionHandler{d: d},
 		OpenReceptionSession:  OpenReceptionSessionHandler{d: d},
 		RecordVisit:           RecordVisitHandler{d: d},

@@ -49,21 +49,22 @@ type RegisterPetitionResult struct {
 // petitions two sender refs; a request to shred a person therefore looks refs up by
 // identity-number index across all their petitions and visits, not just the first.
 type RegisterPetitionHandler struct {
-	d PetitionDeps
+	d        PetitionDeps
+	receipts *receiptBook
 }
 
 // Handle registers the petition; a retry with the same command id returns the first result and
 // appends nothing.
 //
 // A registration waits on the unit check (the registry in memory, one direct get to know it is
-// current), the index look-up (one query), two durable writes — the receipt claim and, for a new
-// sender, the data key, which comes from the sealer's reserve, written ahead for many senders — and
-// the append. What does not depend on each other runs at once (see register). The new aggregate is
-// not loaded first: its id comes from the command id, so it is empty unless this is a retry, and
-// the append, expecting an empty aggregate, then finds the command in the aggregate's history and
-// answers with the first commit. The history is read only where a retry could otherwise do what
-// the first call did not: before recording a repeat on another petition, and before refusing or
-// failing.
+// current), the index look-up (one query) and one durable write, the append. The receipt number
+// comes from a block of serials leased ahead (receiptBook) and a new sender's data key from the
+// sealer's reserve, written ahead for many senders, so neither writes on the registration's path.
+// What does not depend on each other runs at once (see register). The new aggregate is not loaded
+// first: its id comes from the command id, so it is empty unless this is a retry, and the append,
+// expecting an empty aggregate, then finds the command in the aggregate's history and answers with
+// the first commit. The history is read only where a retry could otherwise do what the first call
+// did not: before recording a repeat on another petition, and before refusing or failing.
 func (h RegisterPetitionHandler) Handle(ctx context.Context, cmd RegisterPetition) (RegisterPetitionResult, error) {
 	// The role first; the unit once it is known to exist, so an unknown unit is an invalid argument.
 	if err := authorizePetition(cmd.Meta.Actor, actRegisterPetition, ""); err != nil {
@@ -92,11 +93,10 @@ func (h RegisterPetitionHandler) register(ctx context.Context, cmd RegisterPetit
 	who, whoErr := d.blindIndexes(p.Sender, p.Content)
 
 	// Two chains at once. The refusal check (field rules, then the units in the registry in memory:
-	// one direct get) comes before the receipt claim, so a refused command claims no number. The
-	// index look-up runs beside it, and the sealing, which needs the sender's reference from the
-	// index, waits for the check too. If the claim or the sealing fails nothing is appended; what
-	// the other stored — a receipt number held by this petition id, a data key nothing was sealed
-	// with — is found again by the client's retry, or stays unused.
+	// one direct get) comes before the receipt serial is taken, so a refused command uses no number.
+	// The index look-up runs beside it, and the sealing, which needs the sender's reference from the
+	// index, waits for the check too. If the serial or the sealing fails nothing is appended; a
+	// serial taken, or a data key nothing was sealed with, stays unused.
 	var (
 		wg                                   sync.WaitGroup
 		checked                              = make(chan struct{})
@@ -109,7 +109,7 @@ func (h RegisterPetitionHandler) register(ctx context.Context, cmd RegisterPetit
 		refusal = h.refusal(ctx, cmd, whoErr)
 		close(checked)
 		if refusal == nil {
-			receipt, claimErr = h.claimReceipt(ctx, p, id)
+			receipt, claimErr = h.claimReceipt(ctx, p)
 		}
 	})
 	wg.Go(func() {
@@ -202,19 +202,15 @@ func (h RegisterPetitionHandler) refusal(ctx context.Context, cmd RegisterPetiti
 	return whoErr
 }
 
-// claimReceipt takes the first receipt number the petition id offers that no other petition holds.
-func (h RegisterPetitionHandler) claimReceipt(ctx context.Context, p domain.Petition, id uuid.UUID) (string, error) {
-	for attempt := range domain.ReceiptAttempts {
-		r := domain.ReceiptNumber(p.UnitCode, p.ReceivedOn.Year, id, attempt)
-		ok, err := h.d.Receipts.Claim(ctx, r, id.String())
-		if err != nil {
-			return "", unavailable("the receipt register", err)
-		}
-		if ok {
-			return r, nil
-		}
+// claimReceipt gives the petition the next receipt serial of this process's leased block. A retry
+// takes another serial, unused: the append finds the command recorded and answers with the first
+// commit's number.
+func (h RegisterPetitionHandler) claimReceipt(ctx context.Context, p domain.Petition) (string, error) {
+	serial, err := h.receipts.take(ctx)
+	if err != nil {
+		return "", err
 	}
-	return "", apperr.Internal("RECEIPT_NUMBERS_EXHAUSTED", "no free receipt number for petition %s", id)
+	return domain.ReceiptNumber(p.UnitCode, p.ReceivedOn.Year, serial), nil
 }
 
 // recordRepeat appends RepeatPetitionReceived to the original and returns the repeat's number.

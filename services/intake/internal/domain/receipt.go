@@ -2,43 +2,29 @@ package domain
 
 import (
 	"fmt"
-
-	"github.com/google/uuid"
 )
 
 // receiptAlphabet is Crockford's base32: no I, L, O or U, so a receipt read out over the phone or
 // copied by hand is not misread.
 const receiptAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-// ReceiptAttempts is how many receipt numbers one petition id offers, for the rare collision.
-const ReceiptAttempts = 4
+// receiptDigits is the length of a receipt's serial part: 35 bits, some 34 billion registrations
+// of a tenant. Seven characters also set these numbers apart from the six-character numbers the
+// first releases derived from petition ids, which stay valid in the log.
+const receiptDigits = 7
 
-// ReceiptNumber is the number given to the citizen: "<unit>-<year received>-<6 characters>", the
-// characters taken from the petition id (30 bits per attempt, disjoint between attempts, skipping
-// the id's fixed version and variant bits). No
-// counter is shared between registrations, so registering scales with concurrent clients; a
-// collision within a unit and year is caught by the receipt register and the next attempt is used.
-func ReceiptNumber(unitCode string, year int, petitionID uuid.UUID, attempt int) string {
-	var b [6]byte
-	k := attempt * 30 // index among the id's 122 variable bits
-	for i := range b {
-		v := 0
-		for range 5 {
-			v = v<<1 | variableBit(petitionID, k)
-			k++
-		}
-		b[i] = receiptAlphabet[v]
+// MaxReceiptSerial is the last serial a receipt number can carry.
+const MaxReceiptSerial = 1<<(5*receiptDigits) - 1
+
+// ReceiptNumber is the number given to the citizen: "<unit>-<year received>-<7 characters>", the
+// characters the tenant-wide serial in base32. Serials are unique within the tenant (leased in
+// blocks, see app.ReceiptSerials), so the number is unique whatever the unit and year; the unit and
+// year make it readable at the desk. Serials beyond MaxReceiptSerial are refused by the caller.
+func ReceiptNumber(unitCode string, year int, serial uint64) string {
+	var b [receiptDigits]byte
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = receiptAlphabet[serial&31]
+		serial >>= 5
 	}
 	return fmt.Sprintf("%s-%04d-%s", unitCode, year, b[:])
-}
-
-// variableBit is the k-th bit of the id that is not a version (48–51) or variant (64–65) bit.
-func variableBit(id uuid.UUID, k int) int {
-	if k >= 48 {
-		k += 4
-	}
-	if k >= 64 {
-		k += 2
-	}
-	return int(id[k/8] >> (7 - k%8) & 1)
 }

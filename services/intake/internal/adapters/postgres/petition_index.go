@@ -205,29 +205,25 @@ SELECT case_id FROM (
 	return caseID, found, err
 }
 
-// ReceiptRegister claims receipt numbers in the receipt_numbers table (migrations/).
-type ReceiptRegister struct {
-	DB *pgxpool.Pool
+// ReceiptSerials leases receipt serials from the receipt_serials table (migrations/), one row per
+// tenant.
+type ReceiptSerials struct {
+	DB     *pgxpool.Pool
+	Tenant string
 }
 
-var _ app.ReceiptRegister = ReceiptRegister{}
+var _ app.ReceiptSerials = ReceiptSerials{}
 
-// Claim records receipt for petitionID unless another petition holds it.
-func (r ReceiptRegister) Claim(ctx context.Context, receipt, petitionID string) (bool, error) {
-	var holder string
-	// The CTE's insert is invisible to the outer SELECT's snapshot: the row comes from ins when
-	// this call inserted it, from the table when it was there already.
+// Lease moves the tenant's next serial on by n in one committed statement (serials start at 1); concurrent leases from
+// any number of processes queue on the row's lock and get disjoint blocks.
+func (r ReceiptSerials) Lease(ctx context.Context, n int) (uint64, error) {
+	var next int64
 	err := r.DB.QueryRow(ctx, `
-WITH ins AS (
-	INSERT INTO receipt_numbers (receipt_number, petition_id) VALUES ($1, $2)
-	ON CONFLICT (receipt_number) DO NOTHING RETURNING petition_id
-)
-SELECT petition_id::text FROM ins
-UNION ALL
-SELECT petition_id::text FROM receipt_numbers WHERE receipt_number = $1
-LIMIT 1`, receipt, petitionID).Scan(&holder)
+INSERT INTO receipt_serials AS s (tenant, next) VALUES ($1, $2 + 1)
+ON CONFLICT (tenant) DO UPDATE SET next = s.next + $2
+RETURNING next`, r.Tenant, int64(n)).Scan(&next)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
-	return holder == petitionID, nil
+	return uint64(next) - uint64(n), nil
 }
