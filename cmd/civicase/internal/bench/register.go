@@ -50,13 +50,6 @@ func runRegister(ctx context.Context, cfg Config, dir string) error {
 	const unit = "NT.PRTC.KD"
 	var rows [][]string
 	for _, clients := range []int{1, 16} {
-		raw, err := measure(ctx, cfg.Duration, clients, func(w, i int) error {
-			_, err := js.Publish(ctx, fmt.Sprintf("raw.c%d.%d", w, i), rawBody)
-			return err
-		})
-		if err != nil {
-			return err
-		}
 		conns := make([]intakev1.IntakeServiceClient, clients)
 		for c := range conns {
 			tok, err := st.Issuer.Mint(fmt.Sprintf("bench-officer-%d", c), auth.RoleReceptionOfficer, unit, time.Hour)
@@ -72,10 +65,15 @@ func runRegister(ctx context.Context, cfg Config, dir string) error {
 			conns[c] = intakev1.NewIntakeServiceClient(conn)
 		}
 		run := fmt.Sprintf("%d", time.Now().UnixNano())
-		ours, err := measure(ctx, cfg.Duration, clients, func(w, i int) error {
-			_, err := conns[w].RegisterPetition(ctx, benchPetition(unit, fmt.Sprintf("%s-%d-%d-%d", run, clients, w, i)))
-			return err
-		})
+		raw, ours, err := measurePair(ctx, cfg.Duration, clients,
+			func(round, w, i int) error {
+				_, err := js.Publish(ctx, fmt.Sprintf("raw.%s.r%d.c%d.%d", run, round, w, i), rawBody)
+				return err
+			},
+			func(round, w, i int) error {
+				_, err := conns[w].RegisterPetition(ctx, benchPetition(unit, fmt.Sprintf("%s-%d-%d-%d-%d", run, clients, round, w, i)))
+				return err
+			})
 		if err != nil {
 			return err
 		}
@@ -84,7 +82,7 @@ func runRegister(ctx context.Context, cfg Config, dir string) error {
 			[]string{fmt.Sprint(clients), "RegisterPetition (gRPC)", fmt.Sprintf("%.0f", ours.perSecond()), ms(ours.lat.percentile(0.5)), ms(ours.lat.percentile(0.99)), fmt.Sprintf("%.2f", ours.perSecond()/raw.perSecond())},
 		)
 	}
-	fmt.Fprintf(cfg.Out, "## register petition (gRPC → intake → SyncAlways JetStream + PostgreSQL; %s per measurement)\n\n", cfg.Duration)
+	fmt.Fprintf(cfg.Out, "## register petition (gRPC → intake → SyncAlways JetStream + PostgreSQL; %s per measurement in %d alternating rounds)\n\n", cfg.Duration, pairRounds)
 	table(cfg.Out, []string{"clients", "what", "ops/s", "p50", "p99", "ratio to raw"}, rows)
 	return nil
 }
