@@ -136,10 +136,15 @@ type Options struct {
 	CacheSize int
 	// SubjectReserve is how many new data subjects NewSubject makes ahead, their keys stored in one
 	// write to the key store, so that registering a new person waits on no key-store write of its
-	// own. Default 32; negative makes each new subject's key when it is asked for. The reserved
+	// own. Default 64; negative makes each new subject's key when it is asked for. The reserved
 	// keys are held unwrapped in memory like cached ones; those a process never hands out (it
 	// stopped) stay in the key store as keys nothing was sealed with.
 	SubjectReserve int
+	// SubjectRefillAt is how few reserved subjects may be left before the next reserve is written
+	// in the background, so that a steady stream of new people never waits for that write. Default
+	// a quarter of SubjectReserve; negative writes only when the reserve is empty, with the caller
+	// waiting.
+	SubjectRefillAt int
 }
 
 // Sealer seals and opens personal data. It is safe for concurrent use.
@@ -151,9 +156,10 @@ type Sealer struct {
 	cache    *keyCache
 
 	reserveSize int
+	refillAt    int
 	reserveMu   sync.Mutex
 	reserve     []reservedSubject // stored in the key store, not handed out yet
-	filling     *reserveFill      // the write in flight that the callers finding reserve empty wait on
+	filling     *reserveFill      // the write in flight, which callers finding the reserve empty wait on
 }
 
 // reservedSubject is a new data subject made ahead: their key is stored, nothing is sealed with it.
@@ -183,13 +189,17 @@ func New(opts Options) (*Sealer, error) {
 		opts.CacheSize = 10000
 	}
 	if opts.SubjectReserve == 0 {
-		opts.SubjectReserve = 32
+		opts.SubjectReserve = 64
+	}
+	if opts.SubjectRefillAt == 0 {
+		opts.SubjectRefillAt = opts.SubjectReserve / 4
 	}
 	cache, err := newKeyCache(opts.CacheSize, opts.CacheTTL)
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{keys: opts.Keys, store: opts.Store, recorder: opts.Recorder, now: opts.Clock, cache: cache, reserveSize: opts.SubjectReserve}, nil
+	return &Sealer{keys: opts.Keys, store: opts.Store, recorder: opts.Recorder, now: opts.Clock, cache: cache,
+		reserveSize: opts.SubjectReserve, refillAt: opts.SubjectRefillAt}, nil
 }
 
 // NewSubjectRef returns a fresh pseudonymous reference for a data subject: 128 random bits, derived
@@ -209,6 +219,9 @@ func (s *Sealer) NewSubject(ctx context.Context) (string, error) {
 		if n := len(s.reserve); n > 0 {
 			r := s.reserve[n-1]
 			s.reserve = s.reserve[:n-1]
+			if n-1 <= s.refillAt && s.filling == nil {
+				s.startFill(ctx)
+			}
 			s.reserveMu.Unlock()
 			// Nobody else knows the reference, so no shredding can be recorded against it.
 			if _, err := s.cache.put(r.ref, r.key, s.now()); err != nil {
@@ -216,30 +229,41 @@ func (s *Sealer) NewSubject(ctx context.Context) (string, error) {
 			}
 			return r.ref, nil
 		}
-		fill, mine := s.filling, false
-		if fill == nil {
-			fill, mine = &reserveFill{done: make(chan struct{})}, true
-			s.filling = fill
+		if s.filling == nil {
+			s.startFill(ctx)
 		}
+		fill := s.filling
 		s.reserveMu.Unlock()
-		if mine {
-			fill.err = s.fillReserve(ctx)
-			s.reserveMu.Lock()
-			s.filling = nil
-			s.reserveMu.Unlock()
-			close(fill.done)
-			if fill.err != nil {
-				return "", fill.err
-			}
-			continue
-		}
-		// Another caller's write fills the reserve for us too; if it fails, try our own.
 		select {
 		case <-fill.done:
 		case <-ctx.Done():
 			return "", ctx.Err()
 		}
+		if fill.err != nil {
+			return "", fill.err
+		}
+		// The reserve has the fill's subjects, unless other callers took them all first: go round.
 	}
+}
+
+// fillTimeout bounds a reserve write, which outlives the call that started it.
+const fillTimeout = 10 * time.Second
+
+// startFill writes the next reserve in the background: it outlives the caller that started it
+// (keeping only its context's values) and every caller finding the reserve empty waits on it.
+// s.reserveMu is held.
+func (s *Sealer) startFill(ctx context.Context) {
+	fill := &reserveFill{done: make(chan struct{})}
+	s.filling = fill
+	go func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fillTimeout)
+		defer cancel()
+		fill.err = s.fillReserve(ctx)
+		s.reserveMu.Lock()
+		s.filling = nil
+		s.reserveMu.Unlock()
+		close(fill.done)
+	}()
 }
 
 // newSubjectNow makes one new subject and stores their key, without the reserve.

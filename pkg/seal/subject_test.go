@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -57,11 +59,13 @@ func (s *countingStore) setFail(err error) {
 // oneByOne hides CreateBatch: a store that can only write keys one at a time.
 type oneByOne struct{ seal.KeyStore }
 
+// newSubjectSealer makes sealers over one store whose reserve is written only when it is empty, so
+// that the tests can count the writes; TestTheReserveIsRefilledBeforeItRunsOut covers the refill.
 func newSubjectSealer(t *testing.T, store seal.KeyStore, reserve int) (*seal.Sealer, func() *seal.Sealer) {
 	t.Helper()
 	keys, rec := seal.NewMemoryKeyProvider(), &recorder{}
 	mk := func() *seal.Sealer {
-		s, err := seal.New(seal.Options{Keys: keys, Store: store, Recorder: rec, Clock: newClock().Now, SubjectReserve: reserve})
+		s, err := seal.New(seal.Options{Keys: keys, Store: store, Recorder: rec, Clock: newClock().Now, SubjectReserve: reserve, SubjectRefillAt: -1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,5 +188,66 @@ func TestNewSubjectFailsWhenTheKeyIsNotStored(t *testing.T) {
 	}
 	if _, err := store.MemoryKeyStore.Get(ctx, ref); err != nil {
 		t.Fatalf("key of %s: %v", ref, err)
+	}
+}
+
+// gatedStore holds batch writes until its gate opens.
+type gatedStore struct {
+	*countingStore
+	gate    chan struct{}
+	started *atomic.Int32
+}
+
+func (s gatedStore) CreateBatch(ctx context.Context, keys []seal.StoredKey) ([]bool, error) {
+	if s.started.Add(1) > 1 {
+		<-s.gate
+	}
+	return s.countingStore.CreateBatch(ctx, keys)
+}
+
+// With a refill point, the next reserve is written in the background once few subjects are left:
+// the subjects still in the reserve are handed out while that write is held up, and the write
+// then serves the callers that come after.
+func TestTheReserveIsRefilledBeforeItRunsOut(t *testing.T) {
+	store := gatedStore{countingStore: &countingStore{MemoryKeyStore: seal.NewMemoryKeyStore()}, gate: make(chan struct{}), started: new(atomic.Int32)}
+	sealer, err := seal.New(seal.Options{Keys: seal.NewMemoryKeyProvider(), Store: store, Recorder: &recorder{}, Clock: newClock().Now,
+		SubjectReserve: 8, SubjectRefillAt: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	take := func() {
+		t.Helper()
+		ref, err := sealer.NewSubject(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[ref] {
+			t.Fatalf("subject %s handed out twice", ref)
+		}
+		seen[ref] = true
+	}
+	// The first write is not gated; the sixth subject leaves two and starts the second, which is.
+	for range 6 {
+		take()
+	}
+	for deadline := time.Now().Add(10 * time.Second); store.started.Load() < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no write of the next reserve started with two subjects left")
+		}
+	}
+	take()
+	take() // the reserve is now empty, the second write still held: neither of these waited
+	got := make(chan error)
+	go func() {
+		_, err := sealer.NewSubject(ctx)
+		got <- err
+	}()
+	close(store.gate)
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	if _, batches := store.writes(); batches != 2 {
+		t.Errorf("%d batch writes for 9 subjects, want 2", batches)
 	}
 }
