@@ -30,16 +30,36 @@ var errWire = errors.New("malformed protobuf")
 // full decode (payload Any, timestamps, actor) costs several times this walk over the wire format.
 // Every field is still walked, so a message that is not well-formed protobuf is reported.
 func decode(subject string, seq uint64, data []byte) (eventstore.Commit, error) {
+	return decodeIn(&arena{}, subject, seq, data)
+}
+
+// arena hands out a batch's events and envelopes from a few large allocations.
+type arena struct {
+	events []eventstore.StoredEvent
+	envs   []eventv1.Envelope
+}
+
+func (a *arena) envelope() *eventv1.Envelope {
+	if len(a.envs) == 0 {
+		a.envs = make([]eventv1.Envelope, 64)
+	}
+	env := &a.envs[0]
+	a.envs = a.envs[1:]
+	return env
+}
+
+// decodeIn is decode with its events and envelopes taken from a.
+func decodeIn(a *arena, subject string, seq uint64, data []byte) (eventstore.Commit, error) {
 	agg, ok := eventstore.ParseSubject(subject)
 	if !ok {
 		return eventstore.Commit{}, fmt.Errorf("subject %q is not an aggregate's", subject)
 	}
-	var events []eventstore.StoredEvent
+	from := len(a.events)
 	err := fields(data, func(num protowire.Number, typ protowire.Type, v []byte) error {
 		if num != commitRecords || typ != protowire.BytesType {
 			return nil
 		}
-		ev := eventstore.StoredEvent{Seq: seq, Index: len(events)}
+		ev := eventstore.StoredEvent{Seq: seq, Index: len(a.events) - from}
 		if err := fields(v, func(num protowire.Number, typ protowire.Type, v []byte) error {
 			switch {
 			case num == recordEnvelope && typ == protowire.BytesType:
@@ -51,15 +71,17 @@ func decode(subject string, seq uint64, data []byte) (eventstore.Commit, error) 
 		}); err != nil {
 			return fmt.Errorf("record %d: %w", ev.Index, err)
 		}
-		env, err := lightEnvelope(ev.Canonical)
-		if err != nil {
+		env := a.envelope()
+		if err := lightEnvelope(env, agg, ev.Canonical); err != nil {
 			return fmt.Errorf("record %d: envelope: %w", ev.Index, err)
 		}
 		ev.Envelope = env
-		events = append(events, ev)
+		a.events = append(a.events, ev)
 		return nil
 	})
+	events := a.events[from:len(a.events):len(a.events)]
 	if err != nil {
+		a.events = a.events[:from]
 		return eventstore.Commit{}, fmt.Errorf("%w: sequence %d: %v", eventstore.ErrCorrupt, seq, err)
 	}
 	if len(events) == 0 {
@@ -68,16 +90,17 @@ func decode(subject string, seq uint64, data []byte) (eventstore.Commit, error) 
 	return eventstore.Commit{Seq: seq, Subject: subject, Aggregate: agg, Events: events}, nil
 }
 
-func lightEnvelope(b []byte) (*eventv1.Envelope, error) {
-	env := &eventv1.Envelope{}
-	err := fields(b, func(num protowire.Number, typ protowire.Type, v []byte) error {
+// lightEnvelope fills env from b. The aggregate's type and id are nearly always the subject's, so
+// the subject's strings are reused rather than copied.
+func lightEnvelope(env *eventv1.Envelope, agg eventstore.Aggregate, b []byte) error {
+	return fields(b, func(num protowire.Number, typ protowire.Type, v []byte) error {
 		switch {
 		case num == envEventID && typ == protowire.BytesType:
 			env.EventId = string(v)
 		case num == envAggregateType && typ == protowire.BytesType:
-			env.AggregateType = string(v)
+			env.AggregateType = same(agg.Type, v)
 		case num == envAggregateID && typ == protowire.BytesType:
-			env.AggregateId = string(v)
+			env.AggregateId = same(agg.ID, v)
 		case num == envPrevHash && typ == protowire.BytesType:
 			env.PrevHash = v
 		case num == envAggregateVer && typ == protowire.VarintType:
@@ -89,7 +112,14 @@ func lightEnvelope(b []byte) (*eventv1.Envelope, error) {
 		}
 		return nil
 	})
-	return env, err
+}
+
+// same is s when it spells b, else b as a new string.
+func same(s string, b []byte) string {
+	if s == string(b) { // compared without a copy
+		return s
+	}
+	return string(b)
 }
 
 // fields walks the fields of a serialized message, handing each one's number, type and value

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/civicase/civicase/pkg/eventstore"
+	eventv1 "github.com/civicase/civicase/proto/gen/civicase/event/v1"
 )
 
 // LogOptions refine VerifyLog.
@@ -19,10 +20,10 @@ type LogOptions struct {
 	OnCommit func(eventstore.Commit) error
 }
 
-// VerifyLog reads a tenant's whole stream, from sequence 1 to its last message as of the call,
-// through an ordered consumer, and feeds every message to a new Verifier. It does not trust the
-// server's view of the log beyond the bytes it delivers: a message that does not decode becomes a
-// finding, not an error.
+// VerifyLog reads a tenant's whole stream, from sequence 1 to its last message as of the call
+// (ScanLog), and feeds every message to a new Verifier. It does not trust the server's view of
+// the log beyond the bytes it delivers: a message that does not decode becomes a finding, not an
+// error, and so do sequences the server does not deliver.
 func VerifyLog(ctx context.Context, js jetstream.JetStream, stream string, o LogOptions) (*Verifier, error) {
 	v := NewVerifier()
 	s, err := js.Stream(ctx, stream)
@@ -43,76 +44,41 @@ func VerifyLog(ctx context.Context, js jetstream.JetStream, stream string, o Log
 	// At least one event per message: reserving spares the tree's repeated growth copies.
 	v.tree.hashes = make([]tlog.Hash, 0, 2*last+64)
 	v.refs = make([]LeafRef, 0, last)
-	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
-	if err != nil {
-		return nil, err
-	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(4096))
-	if err != nil {
-		return nil, err
-	}
-	defer it.Stop()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stop := context.AfterFunc(ctx, it.Stop)
-	defer stop()
 
-	// Decoding is most of the work and needs no order, so batches of messages are decoded in
-	// parallel while the next ones arrive; checking the chains and extending the tree stays in
-	// log order on this goroutine.
+	// Decoding and hashing are most of the client's work and need no order, so batches are
+	// decoded in parallel while the next ones arrive; checking the chains and extending the tree
+	// stays in log order on this goroutine.
 	work := make(chan *readBatch, 8)
 	ordered := make(chan *readBatch, 8)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(work)
 		defer close(ordered)
-		b := &readBatch{done: make(chan struct{})}
-		send := func() bool {
-			select {
-			case work <- b:
-			case <-ctx.Done():
-				return false
-			}
-			select {
-			case ordered <- b:
-			case <-ctx.Done():
-				return false
-			}
-			b = &readBatch{done: make(chan struct{})}
-			return true
+		if info.State.Msgs == 0 {
+			return // every message was removed: end reports the gap
 		}
-		for {
-			m, err := it.Next()
-			if err != nil {
-				if ctx.Err() == nil {
-					readErr <- err
+		err := ScanLog(ctx, js, stream, last, ScanOptions{}, func(msgs []RawMessage) error {
+			b := &readBatch{msgs: msgs, done: make(chan struct{})}
+			for _, ch := range []chan *readBatch{work, ordered} {
+				select {
+				case ch <- b:
+				case <-ctx.Done():
+					return ctx.Err()
 				}
-				return
 			}
-			md, err := m.Metadata()
-			if err != nil {
-				readErr <- err
-				return
-			}
-			seq := md.Sequence.Stream
-			if seq > last {
-				send()
-				return
-			}
-			b.msgs = append(b.msgs, rawMsg{seq: seq, subject: m.Subject(), data: m.Data()})
-			if seq == last {
-				send()
-				return
-			}
-			if len(b.msgs) >= 256 && !send() {
-				return
-			}
+			return nil
+		})
+		if err != nil && ctx.Err() == nil {
+			readErr <- err
 		}
 	}()
 	for range max(runtime.GOMAXPROCS(0), 1) {
 		go func() {
+			d := newDecoder()
 			for b := range work {
-				b.decode()
+				d.batch(b)
 			}
 		}()
 	}
@@ -124,10 +90,10 @@ func VerifyLog(ctx context.Context, js jetstream.JetStream, stream string, o Log
 		}
 		for i, m := range b.msgs {
 			if b.errs[i] != nil {
-				v.AddCorrupt(m.seq, b.errs[i])
+				v.AddCorrupt(m.Seq, b.errs[i])
 				continue
 			}
-			if err := v.addCommit(b.commits[i], b.leaves[i]); err != nil {
+			if err := v.addCommit(b.commits[i], b.leaves[b.first[i]:b.first[i+1]]); err != nil {
 				return nil, err
 			}
 			if o.OnCommit != nil {
@@ -137,7 +103,7 @@ func VerifyLog(ctx context.Context, js jetstream.JetStream, stream string, o Log
 			}
 		}
 		if o.Progress != nil && len(b.msgs) > 0 {
-			o.Progress(b.msgs[len(b.msgs)-1].seq, last)
+			o.Progress(b.msgs[len(b.msgs)-1].Seq, last)
 		}
 	}
 	select {
@@ -148,38 +114,47 @@ func VerifyLog(ctx context.Context, js jetstream.JetStream, stream string, o Log
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	v.end(last)
 	return v, nil
-}
-
-type rawMsg struct {
-	seq     uint64
-	subject string
-	data    []byte
 }
 
 // readBatch is a run of consecutive messages, decoded by any worker and consumed in order.
 type readBatch struct {
-	msgs    []rawMsg
+	msgs    []RawMessage
 	commits []eventstore.Commit
-	leaves  [][]tlog.Hash
+	leaves  []tlog.Hash // the events' leaf hashes, message i's from first[i] to first[i+1]
+	first   []int
 	errs    []error
 	done    chan struct{}
 }
 
-func (b *readBatch) decode() {
-	b.commits = make([]eventstore.Commit, len(b.msgs))
-	b.errs = make([]error, len(b.msgs))
-	b.leaves = make([][]tlog.Hash, len(b.msgs))
+// decoder decodes batches; one per worker, so its scratch state needs no locking.
+type decoder struct {
+	leaf leafHasher
+}
+
+func newDecoder() *decoder { return &decoder{leaf: newLeafHasher()} }
+
+// batch decodes every message of b and hashes its events' leaves. The batch's events, envelopes
+// and leaves each live in one allocation instead of several per message.
+func (d *decoder) batch(b *readBatch) {
+	n := len(b.msgs)
+	b.commits = make([]eventstore.Commit, n)
+	b.errs = make([]error, n)
+	b.first = make([]int, n+1)
+	b.leaves = make([]tlog.Hash, 0, n)
+	a := &arena{events: make([]eventstore.StoredEvent, 0, n), envs: make([]eventv1.Envelope, n)}
 	for i, m := range b.msgs {
-		c, err := decode(m.subject, m.seq, m.data)
+		b.first[i] = len(b.leaves)
+		c, err := decodeIn(a, m.Subject, m.Seq, m.Data)
 		b.commits[i], b.errs[i] = c, err
 		if err == nil {
-			b.leaves[i] = make([]tlog.Hash, len(c.Events))
-			for j, ev := range c.Events {
-				b.leaves[i][j] = LeafHash(m.seq, uint32(ev.Index), ev.Canonical)
+			for _, ev := range c.Events {
+				b.leaves = append(b.leaves, d.leaf.hash(m.Seq, uint32(ev.Index), ev.Canonical))
 			}
 		}
 	}
+	b.first[n] = len(b.leaves)
 	close(b.done)
 }
 

@@ -16,13 +16,16 @@ type Tree struct {
 // Size is how many leaves the tree holds.
 func (t *Tree) Size() int64 { return t.n }
 
-// Append adds the next leaf by its leaf hash.
+// Append adds the next leaf by its leaf hash. It stores what tlog.StoredHashesForRecordHash
+// would, the leaf and the subtrees it completes, computed in place without its allocations.
 func (t *Tree) Append(leaf tlog.Hash) error {
-	hs, err := tlog.StoredHashesForRecordHash(t.n, leaf, t)
-	if err != nil {
-		return err
+	t.hashes = append(t.hashes, leaf)
+	h := leaf
+	// Each trailing 1 bit of n completes a subtree with its left neighbour at that level.
+	for level, i := 0, t.n; i&1 == 1; level, i = level+1, i>>1 {
+		h = tlog.NodeHash(t.hashes[tlog.StoredHashIndex(level, i-1)], h)
+		t.hashes = append(t.hashes, h)
 	}
-	t.hashes = append(t.hashes, hs...)
 	t.n++
 	return nil
 }

@@ -188,21 +188,34 @@ func (v *Verifier) sequence(ref LeafRef) {
 	}
 }
 
+// end records that the log should run to stream sequence last: messages missing after the last
+// one read are a gap like any other.
+func (v *Verifier) end(last uint64) {
+	if v.last.Seq >= last {
+		return
+	}
+	what := fmt.Sprintf("stream sequence %d is missing", v.last.Seq+1)
+	if last > v.last.Seq+1 {
+		what = fmt.Sprintf("stream sequences %d to %d are missing", v.last.Seq+1, last)
+	}
+	v.find(Finding{Kind: KindGap, Seq: v.last.Seq + 1, Leaf: v.tree.Size(), Detail: what + " from the end of the log"})
+}
+
 // AddEvent checks the next event in log order (ev.Seq and ev.Index set) and adds its leaf.
 func (v *Verifier) AddEvent(ev eventstore.StoredEvent) error { return v.addEvent(ev, nil) }
 
 func (v *Verifier) addEvent(ev eventstore.StoredEvent, leaf *tlog.Hash) error {
 	ref := LeafRef{Seq: ev.Seq, Index: uint32(ev.Index)}
 	v.sequence(ref)
-	agg := eventstore.Aggregate{Type: ev.Envelope.GetAggregateType(), ID: ev.Envelope.GetAggregateId()}
-	if !v.broken[agg] {
+	// The broken set is nearly always empty: skip hashing the aggregate's key a second time.
+	if len(v.broken) == 0 || !v.broken[eventstore.Aggregate{Type: ev.Envelope.GetAggregateType(), ID: ev.Envelope.GetAggregateId()}] {
 		if err := v.chain.Check(ev); err != nil {
 			var ce *eventstore.ChainError
 			if !errors.As(err, &ce) {
 				return err
 			}
 			// One break is reported; the rest of that aggregate's chain would only echo it.
-			v.broken[agg] = true
+			v.broken[ce.Aggregate] = true
 			v.find(Finding{Kind: KindChain, Seq: ce.Seq, Index: ref.Index, Leaf: v.tree.Size(), Aggregate: ce.Aggregate, Version: ce.Version, Detail: ce.Reason})
 		}
 	}
