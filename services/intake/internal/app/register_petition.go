@@ -158,6 +158,7 @@ func (h RegisterPetitionHandler) register(ctx context.Context, cmd RegisterPetit
 	// the client's retry (same command id) finds the repeat already recorded and completes the
 	// registration, whereas the other order would leave a repeat the original never counts.
 	var repeat *domain.Repeat
+	var clk *commonv1.LegalClockStarted
 	if original != "" {
 		var err error
 		repeat, err = h.recordRepeat(ctx, cmd, original, id.String())
@@ -168,7 +169,8 @@ func (h RegisterPetitionHandler) register(ctx context.Context, cmd RegisterPetit
 	registered := p.Registered(id.String(), receipt, class, who, repeat)
 	events := []eventstore.Event{{Payload: registered, OccurredAt: cmd.Meta.OccurredAt, Sealed: sealed}}
 	if repeat == nil {
-		clk, err := domain.ProcessingClock(d.Deadlines, id.String(), p.UnitCode, p.ReceivedOn)
+		var err error
+		clk, err = domain.ProcessingClock(d.Deadlines, id.String(), p.UnitCode, p.ReceivedOn)
 		if err != nil {
 			return RegisterPetitionResult{}, apperr.Internal("", "processing deadline").WithCause(err)
 		}
@@ -180,7 +182,10 @@ func (h RegisterPetitionHandler) register(ctx context.Context, cmd RegisterPetit
 	if err != nil {
 		return RegisterPetitionResult{}, appendError(err)
 	}
-	return registeredResult(res.Commit)
+	if res.Duplicate { // a retry: the answer is the first commit's
+		return registeredResult(res.Commit)
+	}
+	return resultOf(registered, clk), nil
 }
 
 // refusal is why the command is refused, in the order the client is told: invalid fields and
@@ -262,24 +267,39 @@ func (h RegisterPetitionHandler) recordRepeat(ctx context.Context, cmd RegisterP
 // registeredResult reads the result back from the commit that registered the petition, so a
 // retry answers exactly what the first call did.
 func registeredResult(c eventstore.Commit) (RegisterPetitionResult, error) {
-	var out RegisterPetitionResult
+	var (
+		registered *intakev1.PetitionRegistered
+		clk        *commonv1.LegalClockStarted
+	)
 	for _, ev := range c.Events {
 		m, err := decodePayload(ev)
 		if err != nil {
-			return out, apperr.Internal("", "registered petition").WithCause(err)
+			return RegisterPetitionResult{}, apperr.Internal("", "registered petition").WithCause(err)
 		}
 		switch e := m.(type) {
 		case *intakev1.PetitionRegistered:
-			out.PetitionID, out.ReceiptNumber, out.DuplicateOf = e.GetPetitionId(), e.GetReceiptNumber(), e.GetDuplicateOf()
-			out.RepeatNumber, out.Anonymous = e.GetRepeatNumber(), e.GetAnonymous()
+			registered = e
 		case *commonv1.LegalClockStarted:
 			if e.GetClock().GetClock() == domain.ClockProcessing {
-				out.ProcessingDueOn = domain.DateOf(e.GetClock().GetDueOn())
+				clk = e
 			}
 		}
 	}
-	if out.PetitionID == "" {
-		return out, apperr.Internal("", "commit %d registers no petition", c.Seq)
+	if registered.GetPetitionId() == "" {
+		return RegisterPetitionResult{}, apperr.Internal("", "commit %d registers no petition", c.Seq)
 	}
-	return out, nil
+	return resultOf(registered, clk), nil
+}
+
+// resultOf is the answer to a registration from the events that recorded it; clk is nil for a
+// repeat, which starts no clock.
+func resultOf(e *intakev1.PetitionRegistered, clk *commonv1.LegalClockStarted) RegisterPetitionResult {
+	out := RegisterPetitionResult{
+		PetitionID: e.GetPetitionId(), ReceiptNumber: e.GetReceiptNumber(), DuplicateOf: e.GetDuplicateOf(),
+		RepeatNumber: e.GetRepeatNumber(), Anonymous: e.GetAnonymous(),
+	}
+	if clk != nil {
+		out.ProcessingDueOn = domain.DateOf(clk.GetClock().GetDueOn())
+	}
+	return out
 }

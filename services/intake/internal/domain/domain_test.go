@@ -137,3 +137,19 @@ func TestPetitionViolations(t *testing.T) {
 		t.Errorf("violations %v: want corruption outside a denunciation and an instance without a complaint", fields)
 	}
 }
+
+// A name identifies someone only if it has a letter or a digit, also one that appears only when
+// folded.
+func TestNameOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"Nguyễn Văn Đức": "Nguyễn Văn Đức",
+		"  - . -  ":      "",
+		"":               "",
+		"²":              "²", // folds to the digit 2
+		"...\u0301":      "", // a lone combining mark is no letter
+	} {
+		if got := domain.NameOf(&personv1.PersonalData{FullName: in}); got != want {
+			t.Errorf("NameOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package domain
 
 import (
 	"slices"
+	"strings"
+	"unicode"
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/calendar"
@@ -128,10 +130,16 @@ func (p Petition) Classify() Classification {
 // NameOf is a person's name if it has any letters or digits, else "": a name of blanks or
 // punctuation identifies nobody.
 func NameOf(pd *personv1.PersonalData) string {
-	if seal.NormalizeMatter(pd.GetFullName()) == "" {
+	name := pd.GetFullName()
+	// A letter or digit as typed stays one when folded, so only a name without any needs the fold
+	// (which can still find one: "²" folds to "2").
+	if strings.IndexFunc(name, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+		return name
+	}
+	if seal.NormalizeMatter(name) == "" {
 		return ""
 	}
-	return pd.GetFullName()
+	return name
 }
 
 // HasPersonalData tells whether any personal field is filled, i.e. whether there is anything to seal.
