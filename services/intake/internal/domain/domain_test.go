@@ -146,7 +146,7 @@ func TestNameOf(t *testing.T) {
 		"  - . -  ":      "",
 		"":               "",
 		"²":              "²", // folds to the digit 2
-		"...\u0301":      "", // a lone combining mark is no letter
+		"...\u0301":      "",  // a lone combining mark is no letter
 	} {
 		if got := domain.NameOf(&personv1.PersonalData{FullName: in}); got != want {
 			t.Errorf("NameOf(%q) = %q, want %q", in, got, want)
