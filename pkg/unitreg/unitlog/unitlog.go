@@ -5,13 +5,15 @@
 //
 // Catching up first asks the log for the sequence of its last unit event (one direct get) and reads
 // only when that is past what the registry has applied: unit changes are rare, so the common case
-// is that one round trip and a shared lock.
+// is that one round trip and a shared lock. Callers that arrive while a question is in flight share
+// the next one, which starts after they arrived, so its answer holds for each of them.
 package unitlog
 
 import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/eventstore"
@@ -29,7 +31,24 @@ type Follower struct {
 	mu     sync.RWMutex // held for writing while applying events or while a Locked section runs
 	reg    *unitreg.Registry
 	readTo uint64 // stream sequence up to which the log's unit events have been applied
+
+	askMu  sync.Mutex
+	asking bool      // a question to the log is in flight
+	queued *question // the next question, which callers join until it starts
+	answered func()  // tests: runs when a question has its answer, before its callers learn it
 }
+
+// question is one direct get of the last unit event's sequence; last and err are set before done
+// closes.
+type question struct {
+	ctx  context.Context // of the caller that queued it, for its values (tracing)
+	done chan struct{}
+	last uint64
+	err  error
+}
+
+// askTimeout bounds a shared question, which no single caller's context governs.
+const askTimeout = 30 * time.Second
 
 // New returns an empty registry that CatchUp fills from the log.
 func New(store *eventstore.Store) *Follower {
@@ -96,7 +115,55 @@ func (f *Follower) Exclusive(fn func(Locked) error) error {
 	return fn(Locked{f})
 }
 
+//
+// Callers share questions: one is in flight at a time, and those arriving meanwhile join the one
+// queued behind it. A queued question starts only after all who joined it arrived, so it sees every
+// unit event appended before any of them called — as a question of their own would — while under
+// load the log answers two questions at most, not one per registration.
 func (f *Follower) lastUnitSeq(ctx context.Context) (uint64, error) {
+	f.askMu.Lock()
+	q := f.queued
+	if q == nil {
+		q = &question{ctx: ctx, done: make(chan struct{})}
+		f.queued = q
+		if !f.asking {
+			f.askNext()
+		}
+	}
+	f.askMu.Unlock()
+	select {
+	case <-q.done:
+		return q.last, q.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// askNext starts the queued question, and when it is answered the one queued behind it, if any.
+// A question keeps its first caller's context values (tracing) but not its cancellation: others
+// wait on it too. askMu is held.
+func (f *Follower) askNext() {
+	q := f.queued
+	f.queued, f.asking = nil, true
+	go func() {
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(q.ctx), askTimeout)
+		q.last, q.err = f.askLog(qctx)
+		cancel()
+		if f.answered != nil {
+			f.answered()
+		}
+		close(q.done)
+		f.askMu.Lock()
+		defer f.askMu.Unlock()
+		f.asking = false
+		if f.queued != nil {
+			f.askNext()
+		}
+	}()
+}
+
+// askLog asks the log for the sequence of its last unit event.
+func (f *Follower) askLog(ctx context.Context) (uint64, error) {
 	last, err := f.store.LastSeqOf(ctx, f.store.SubjectsOf(AggregateUnit))
 	if err != nil {
 		return 0, apperr.Unavailable("EVENT_LOG_UNAVAILABLE", "the event log cannot be read").WithCause(err)
