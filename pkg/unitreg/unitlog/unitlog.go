@@ -32,10 +32,10 @@ type Follower struct {
 	reg    *unitreg.Registry
 	readTo uint64 // stream sequence up to which the log's unit events have been applied
 
-	askMu  sync.Mutex
-	asking bool      // a question to the log is in flight
-	queued *question // the next question, which callers join until it starts
-	answered func()  // tests: runs when a question has its answer, before its callers learn it
+	askMu    sync.Mutex
+	asking   bool      // a question to the log is in flight
+	queued   *question // the next question, which callers join until it starts
+	answered func()    // tests: runs when a question has its answer, before its callers learn it
 }
 
 // question is one direct get of the last unit event's sequence; last and err are set before done
@@ -115,7 +115,6 @@ func (f *Follower) Exclusive(fn func(Locked) error) error {
 	return fn(Locked{f})
 }
 
-//
 // Callers share questions: one is in flight at a time, and those arriving meanwhile join the one
 // queued behind it. A queued question starts only after all who joined it arrived, so it sees every
 // unit event appended before any of them called — as a question of their own would — while under
