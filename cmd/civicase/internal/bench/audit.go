@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -181,9 +182,14 @@ func generateAuditLog(ctx context.Context, store *eventstore.Store, n int) (audi
 		if err != nil {
 			return auditlog.Checkpoint{}, 0, err
 		}
-		subject := store.Subject(eventstore.Aggregate{Type: "petition", ID: ids[a]})
+		// The headers eventstore.Append writes, so that reading parses what it parses on a real log.
+		msg := &nats.Msg{Subject: store.Subject(eventstore.Aggregate{Type: "petition", ID: ids[a]}), Data: data, Header: nats.Header{}}
+		msg.Header.Set(jetstream.MsgIDHeader, eventstore.MsgID(env.CommandId, eventstore.Aggregate{Type: "petition", ID: ids[a]}))
+		msg.Header.Set(eventstore.HeaderEventTypes, env.EventType)
+		msg.Header.Set(eventstore.HeaderFirstVersion, strconv.FormatUint(env.AggregateVersion, 10))
+		msg.Header.Set(eventstore.HeaderLastVersion, strconv.FormatUint(env.AggregateVersion, 10))
 		for {
-			_, err := js.PublishAsync(subject, data)
+			_, err := js.PublishMsgAsync(msg)
 			if errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
 				// A loaded machine: let the acknowledgements catch up, then go on.
 				select {
