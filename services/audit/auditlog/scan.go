@@ -28,6 +28,10 @@ type ScanOptions struct {
 	// Heartbeat is how often an idle server says it is alive; 0 means 5 seconds. Three missed
 	// heartbeats end the scan with an error.
 	Heartbeat time.Duration
+	// PendingBytes bounds what the client holds received but not yet handed to fn; 0 means 512 MiB.
+	// Beyond it the client drops messages, and the scan ends with ErrDeliveryLost. Flow control
+	// keeps the server from sending far ahead, so the default is never reached in practice.
+	PendingBytes int
 }
 
 // ErrDeliveryLost means the client dropped messages the server sent (it fell behind beyond its
@@ -54,6 +58,9 @@ func ScanLog(ctx context.Context, js jetstream.JetStream, stream string, last ui
 	}
 	if o.Heartbeat <= 0 {
 		o.Heartbeat = 5 * time.Second
+	}
+	if o.PendingBytes <= 0 {
+		o.PendingBytes = 512 << 20
 	}
 	nc := js.Conn()
 	ctx, cancel := context.WithCancel(ctx)
@@ -89,7 +96,7 @@ func ScanLog(ctx context.Context, js jetstream.JetStream, stream string, last ui
 		}
 		if len(m.Data) == 0 && m.Header != nil {
 			if status := m.Header.Get("Status"); status != "" {
-				done = handleStatus(nc, m, status, flush, finish)
+				done = handleStatus(nc, m, status, dseq, flush, finish)
 				return
 			}
 		}
@@ -134,7 +141,7 @@ func ScanLog(ctx context.Context, js jetstream.JetStream, stream string, last ui
 	defer func() { _ = sub.Unsubscribe() }()
 	// Flow control bounds what the server sends ahead; the client's own limit must not be lower,
 	// or it drops messages instead of waiting.
-	if err := sub.SetPendingLimits(-1, 512<<20); err != nil {
+	if err := sub.SetPendingLimits(-1, o.PendingBytes); err != nil {
 		return err
 	}
 	s, err := js.Stream(ctx, stream)
@@ -182,8 +189,10 @@ func ScanLog(ctx context.Context, js jetstream.JetStream, stream string, last ui
 
 // handleStatus answers the consumer's control messages. It reports whether the scan is over: an
 // idle heartbeat that is not waiting on flow control means the server has nothing more to send
-// (the rest of the stream up to the last sequence was removed while reading).
-func handleStatus(nc *nats.Conn, m *nats.Msg, status string, flush func() bool, finish func(error)) bool {
+// (the rest of the stream up to the last sequence was removed while reading) — unless it names a
+// later delivery than dseq, the last this client received: then the client dropped the messages
+// in between, which must not pass for a log that ends early.
+func handleStatus(nc *nats.Conn, m *nats.Msg, status string, dseq uint64, flush func() bool, finish func(error)) bool {
 	if status != "100" {
 		finish(fmt.Errorf("auditlog: read consumer: status %s %s", status, m.Header.Get("Description")))
 		return true
@@ -201,6 +210,10 @@ func handleStatus(nc *nats.Conn, m *nats.Msg, status string, flush func() bool, 
 			return true
 		}
 		return false
+	}
+	if sent, err := strconv.ParseUint(m.Header.Get("Nats-Last-Consumer"), 10, 64); err == nil && sent > dseq {
+		finish(ErrDeliveryLost)
+		return true
 	}
 	if flush() {
 		finish(nil)

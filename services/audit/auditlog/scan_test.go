@@ -1,9 +1,11 @@
 package auditlog
 
 import (
+	"errors"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/nats-io/nats.go"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -73,5 +75,36 @@ func TestLeafHasherIsLeafHash(t *testing.T) {
 				t.Fatalf("seq %d, %d bytes: %x, want %x", seq, len(env), got, want)
 			}
 		}
+	}
+}
+
+// An idle heartbeat ends the scan when the server has sent nothing beyond what this client
+// received; when it names a later delivery, the messages in between were dropped on the way.
+func TestAnIdleHeartbeatEndsTheScanOnlyWhenNothingWasDropped(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		lastSent string
+		want     error
+	}{
+		{"all received", "41", nil},
+		{"three dropped", "44", ErrDeliveryLost},
+		{"no header", "", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := &nats.Msg{Header: nats.Header{}}
+			m.Header.Set("Status", "100")
+			m.Header.Set("Description", "Idle Heartbeat")
+			if c.lastSent != "" {
+				m.Header.Set("Nats-Last-Consumer", c.lastSent)
+			}
+			var (
+				flushed, finished bool
+				result            error
+			)
+			over := handleStatus(nil, m, "100", 41, func() bool { flushed = true; return true }, func(err error) { finished, result = true, err })
+			if !over || !finished || !errors.Is(result, c.want) || (c.want == nil) != flushed {
+				t.Errorf("over %v, finished %v with %v (want %v), flushed %v", over, finished, result, c.want, flushed)
+			}
+		})
 	}
 }

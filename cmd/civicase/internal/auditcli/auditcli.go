@@ -311,7 +311,7 @@ func Verify(ctx context.Context, o Options) error {
 		return err
 	}
 	started := time.Now()
-	v, err := auditlog.VerifyLog(ctx, store.js, store.stream, auditlog.LogOptions{Progress: o.progress("reading the log")})
+	v, err := verifyLogAgainOnLoss(ctx, store.js, store.stream, o)
 	if err != nil {
 		return err
 	}
@@ -544,4 +544,20 @@ func Timeline(res *auditv1.GetCaseEventsResponse, key string) (CaseTimeline, err
 	}
 	sort.SliceStable(t.Entries, func(i, j int) bool { return t.Entries[i].Seq < t.Entries[j].Seq })
 	return t, nil
+}
+
+// deliveryAttempts is how many times verify reads the log when this client dropped messages.
+const deliveryAttempts = 3
+
+// verifyLogAgainOnLoss reads and checks the log, and reads it again from the start when messages
+// were lost on the way to this client (a machine too busy to keep up): that says nothing about
+// the log, and a partial read must not become a finding.
+func verifyLogAgainOnLoss(ctx context.Context, js jetstream.JetStream, stream string, o Options) (*auditlog.Verifier, error) {
+	for attempt := 1; ; attempt++ {
+		v, err := auditlog.VerifyLog(ctx, js, stream, auditlog.LogOptions{Progress: o.progress("reading the log")})
+		if !errors.Is(err, auditlog.ErrDeliveryLost) || attempt == deliveryAttempts {
+			return v, err
+		}
+		fmt.Fprintf(o.Out, "messages were lost on the way to this client; reading the log again (attempt %d of %d)\n", attempt+1, deliveryAttempts)
+	}
 }
