@@ -229,16 +229,12 @@ func generateAuditLog(ctx context.Context, store *eventstore.Store, n int) (audi
 // scanRead reads a whole stream as VerifyLog does (auditlog.ScanLog) and hands each message's
 // bytes to fn. It returns how many messages it read.
 func scanRead(ctx context.Context, js jetstream.JetStream, stream string, fn func([]byte)) (int, error) {
-	s, err := js.Stream(ctx, stream)
-	if err != nil {
-		return 0, err
-	}
-	info, err := s.Info(ctx)
+	_, last, err := lastSeq(ctx, js, stream)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	err = auditlog.ScanLog(ctx, js, stream, info.State.LastSeq, auditlog.ScanOptions{}, func(msgs []auditlog.RawMessage) error {
+	err = auditlog.ScanLog(ctx, js, stream, last, auditlog.ScanOptions{}, func(msgs []auditlog.RawMessage) error {
 		for _, m := range msgs {
 			fn(m.Data)
 		}
@@ -251,15 +247,10 @@ func scanRead(ctx context.Context, js jetstream.JetStream, stream string, fn fun
 // rawRead reads a whole stream with an ordered consumer, the usual way to read a stream, and
 // hands each message's bytes to fn. It returns how many messages it read.
 func rawRead(ctx context.Context, js jetstream.JetStream, stream string, fn func([]byte)) (int, error) {
-	s, err := js.Stream(ctx, stream)
+	s, last, err := lastSeq(ctx, js, stream)
 	if err != nil {
 		return 0, err
 	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		return 0, err
-	}
-	last := info.State.LastSeq
 	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
 	if err != nil {
 		return 0, err
@@ -285,4 +276,17 @@ func rawRead(ctx context.Context, js jetstream.JetStream, stream string, fn func
 			return n, nil
 		}
 	}
+}
+
+// lastSeq is the stream and its last sequence as of now: where a whole-stream read stops.
+func lastSeq(ctx context.Context, js jetstream.JetStream, stream string) (jetstream.Stream, uint64, error) {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return nil, 0, err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	return s, info.State.LastSeq, nil
 }
