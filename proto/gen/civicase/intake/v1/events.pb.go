@@ -475,7 +475,8 @@ type PetitionRegistered struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Petition id (UUID); also the id of the case it opens.
 	PetitionId string `protobuf:"bytes,1,opt,name=petition_id,json=petitionId,proto3" json:"petition_id,omitempty"`
-	// Receipt number given to the citizen, e.g. "PRTC.KD-2025-3K9Q2M".
+	// Receipt number given to the citizen, e.g. "PRTC.KD-2025-00003K9" (a tenant-wide serial in seven
+	// Crockford base32 characters; numbers given before serials have six, e.g. "PRTC.KD-2025-3K9Q2M").
 	ReceiptNumber string `protobuf:"bytes,2,opt,name=receipt_number,json=receiptNumber,proto3" json:"receipt_number,omitempty"`
 	// The receiving unit.
 	UnitCode string `protobuf:"bytes,3,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
