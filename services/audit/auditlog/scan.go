@@ -48,7 +48,9 @@ var ErrDeliveryLost = errors.New("auditlog: messages were lost in delivery to th
 // reads the sequence from the reply subject without allocating (a pull consumer's Metadata
 // allocates a struct and several strings per message). The consumer's own delivery sequence
 // shows whether this client dropped anything, which is an ErrDeliveryLost, not a finding.
-// fn runs on the subscription's goroutine; while it blocks, flow control holds the server back.
+// fn runs on the subscription's goroutine; while it blocks, flow control holds the server back,
+// and the time it takes does not count as the server being silent. ScanLog returns only once no
+// call of fn is running, and calls it no more after that.
 func ScanLog(ctx context.Context, js jetstream.JetStream, stream string, last uint64, o ScanOptions, fn func([]RawMessage) error) error {
 	if last == 0 {
 		return nil
@@ -70,11 +72,20 @@ func ScanLog(ctx context.Context, js jetstream.JetStream, stream string, last ui
 		once     sync.Once
 		result   error
 		finished = make(chan struct{})
-		activity atomic.Int64 // unix nanoseconds of the last message or heartbeat
+		activity atomic.Int64 // unix nanoseconds of the last message or heartbeat, or of fn returning
+		inFn     atomic.Bool  // fn is running: the server is held back by flow control, not silent
+		handling sync.Mutex   // held by the message handler, so that ScanLog can wait for it to return
 		batch    = make([]RawMessage, 0, o.Batch)
 		dseq     uint64 // the consumer's delivery sequence of the last message
 		done     bool
 	)
+	// However ScanLog ends (its context, the server's silence, a closed connection), it waits for a
+	// handler still inside fn and stops the later ones, so its caller may close what fn writes to.
+	defer func() {
+		handling.Lock()
+		done = true
+		handling.Unlock()
+	}()
 	finish := func(err error) {
 		once.Do(func() { result = err; close(finished) })
 	}
@@ -82,7 +93,11 @@ func ScanLog(ctx context.Context, js jetstream.JetStream, stream string, last ui
 		if len(batch) == 0 {
 			return true
 		}
-		if err := fn(batch); err != nil {
+		inFn.Store(true)
+		err := fn(batch)
+		activity.Store(time.Now().UnixNano())
+		inFn.Store(false)
+		if err != nil {
 			finish(err)
 			return false
 		}
@@ -90,6 +105,8 @@ func ScanLog(ctx context.Context, js jetstream.JetStream, stream string, last ui
 		return true
 	}
 	handle := func(m *nats.Msg) {
+		handling.Lock()
+		defer handling.Unlock()
 		activity.Store(time.Now().UnixNano())
 		if done {
 			return
@@ -180,7 +197,7 @@ func ScanLog(ctx context.Context, js jetstream.JetStream, stream string, last ui
 			if nc.IsClosed() {
 				return nats.ErrConnectionClosed
 			}
-			if idle := time.Since(time.Unix(0, activity.Load())); idle > 3*o.Heartbeat {
+			if idle := time.Since(time.Unix(0, activity.Load())); idle > 3*o.Heartbeat && !inFn.Load() {
 				return fmt.Errorf("auditlog: stream %s: nothing from the server for %s", stream, idle.Round(time.Second))
 			}
 		}

@@ -3,6 +3,7 @@ package auditlog_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,5 +52,32 @@ func TestScanLogReportsMessagesThisClientDropped(t *testing.T) {
 		return nil
 	}); err != nil || got != 3000 {
 		t.Fatalf("scan keeping up: %d messages, %v", got, err)
+	}
+}
+
+// A consumer slower than three heartbeats is not a silent server: the scan waits for it and reads
+// the whole log, and once ScanLog returns no call of fn is running (so the caller may close what fn
+// writes to). The first batch takes as long as six heartbeats: that slowness is what is tested.
+func TestScanLogWaitsForASlowConsumer(t *testing.T) {
+	js, stream, _ := liveLog(t, 2000)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const heartbeat = 100 * time.Millisecond
+	var running atomic.Bool
+	got := 0
+	err := auditlog.ScanLog(ctx, js, stream, 2000, auditlog.ScanOptions{Heartbeat: heartbeat}, func(msgs []auditlog.RawMessage) error {
+		running.Store(true)
+		defer running.Store(false)
+		if got == 0 {
+			time.Sleep(6 * heartbeat)
+		}
+		got += len(msgs)
+		return nil
+	})
+	if running.Load() {
+		t.Error("ScanLog returned while fn was running")
+	}
+	if err != nil || got != 2000 {
+		t.Fatalf("slow consumer: %d messages, %v", got, err)
 	}
 }
