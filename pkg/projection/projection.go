@@ -124,6 +124,13 @@ type Config struct {
 	// RetryPause is how long Run waits before retrying after an error that is not the projection's;
 	// 0 means one second.
 	RetryPause time.Duration
+	// AsyncCommit commits without waiting for PostgreSQL's WAL flush (synchronous_commit off, per
+	// transaction). It suits a projection that Run keeps live: after a database crash its model and
+	// checkpoint go back together, the next transaction finds the checkpoint moved and the runner
+	// re-applies the lost commits from the log. It does not suit a runner whose caller acts on its
+	// Status as durable — a one-off CatchUp into a scratch schema read later, say — and so it is off
+	// unless asked for.
+	AsyncCommit bool
 }
 
 // State is where a runner is in its life.

@@ -519,15 +519,18 @@ func (r *Runner) tryTx(ctx context.Context, from uint64, items []item) (err erro
 	// One round trip begins the transaction, sets search_path and moves the checkpoint. The
 	// checkpoint goes first: its row lock fences other runners before any work is done.
 	//
-	// The commit does not wait for the WAL to reach the disk (synchronous_commit off, for this
-	// transaction only). A read model and its checkpoint commit together, so a crash can only take
-	// back the last few transactions whole: the checkpoint returns to an earlier sequence and the
-	// runner applies those commits again from the log. Nothing is lost and nothing is half-applied,
-	// and a live projection no longer adds a WAL flush per commit to the disk the event log syncs
-	// on. The tables a command depends on for durability (keys, receipt serials) are not written here.
+	// With AsyncCommit the commit does not wait for the WAL to reach the disk (this transaction
+	// only): a crash can only take back the last few transactions whole, checkpoint included, and a
+	// live runner applies those commits again from the log (see Config.AsyncCommit). A live
+	// projection then adds no WAL flush per commit beside the event log's own fsync.
+	// Otherwise the server's own setting stands (an operator's remote_apply, say).
 	b := &pgx.Batch{}
 	b.BeginTx(pgx.TxOptions{})
-	b.Queue("SELECT set_config('search_path', $1, true), set_config('synchronous_commit', 'off', true)", r.cfg.Schema)
+	if r.cfg.AsyncCommit {
+		b.Queue("SELECT set_config('search_path', $1, true), set_config('synchronous_commit', 'off', true)", r.cfg.Schema)
+	} else {
+		b.Queue("SELECT set_config('search_path', $1, true)", r.cfg.Schema)
+	}
 	b.Queue("UPDATE "+r.schema+".projection_checkpoints SET seq = $3, updated_at = $4, failed_seq = NULL, failure = NULL WHERE name = $1 AND version = $2 AND seq = $5",
 		r.p.Name(), r.p.Version(), int64(items[len(items)-1].seq), r.now(), int64(from))
 	br := r.cfg.Pool.SendBatch(ctx, b)

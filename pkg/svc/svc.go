@@ -148,7 +148,7 @@ func Start(ctx context.Context, sh Shared, name string, lis net.Listener, build 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r := &Running{Name: name, Addr: lis.Addr(), Env: env, server: server, health: health, cancel: cancel}
 	for _, p := range s.Projections {
-		runner, err := projection.NewRunner(p, projection.Config{Store: store, Pool: db, Schema: name, Logger: log, Now: sh.Clock.Now})
+		runner, err := projection.NewRunner(p, projection.Config{Store: store, Pool: db, Schema: name, Logger: log, Now: sh.Clock.Now, AsyncCommit: true})
 		if err != nil {
 			cancel()
 			db.Close()
