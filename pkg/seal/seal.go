@@ -214,6 +214,7 @@ func (s *Sealer) NewSubject(ctx context.Context) (string, error) {
 	if s.reserveSize < 0 {
 		return s.newSubjectNow(ctx)
 	}
+	failed := false
 	for {
 		s.reserveMu.Lock()
 		if n := len(s.reserve); n > 0 {
@@ -240,7 +241,13 @@ func (s *Sealer) NewSubject(ctx context.Context) (string, error) {
 			return "", ctx.Err()
 		}
 		if fill.err != nil {
-			return "", fill.err
+			// The failed write may be a background one from long before; one fresh write is tried
+			// before the caller is told.
+			if failed {
+				return "", fill.err
+			}
+			failed = true
+			continue
 		}
 		// The reserve has the fill's subjects, unless other callers took them all first: go round.
 	}

@@ -47,9 +47,12 @@ type leaseCall struct {
 
 func newReceiptBook(s ReceiptSerials) *receiptBook { return &receiptBook{serials: s} }
 
-// take hands out a serial. It fails only when the block is empty and the lease it needs fails: the
-// caller's registration is then refused as unavailable, and the next take starts a new lease.
+// take hands out a serial. It fails only when the block is empty and a lease fails twice: the
+// lease found failed may have been started in the background long before (the database was down
+// then, not necessarily now), so one fresh lease is tried before the registration is refused as
+// unavailable.
 func (b *receiptBook) take(ctx context.Context) (uint64, error) {
+	failed := false
 	for {
 		b.mu.Lock()
 		if b.cur < b.end {
@@ -76,6 +79,10 @@ func (b *receiptBook) take(ctx context.Context) (uint64, error) {
 			b.next = nil
 			if l.err != nil {
 				b.mu.Unlock()
+				if !failed {
+					failed = true
+					continue
+				}
 				return 0, unavailable("the receipt serials", l.err)
 			}
 			if l.first+receiptBlock-1 > domain.MaxReceiptSerial {

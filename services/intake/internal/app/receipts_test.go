@@ -131,3 +131,39 @@ func TestReceiptBookHandsOutEachSerialOnce(t *testing.T) {
 		t.Errorf("%d distinct serials, want %d", len(seen), workers*each)
 	}
 }
+
+// A background lease that failed while the database was down does not fail the registration that
+// later empties the block once the database is back: a fresh lease is tried first.
+func TestReceiptBookDoesNotPassOnAnOldFailure(t *testing.T) {
+	ctx := context.Background()
+	f := &fakeSerials{}
+	b := newReceiptBook(f)
+	if _, err := b.take(ctx); err != nil { // the first block
+		t.Fatal(err)
+	}
+	f.set(nil, errors.New("database down"))
+	for range receiptBlock - receiptLowWater - 1 { // reaches the low-water mark: a lease starts and fails
+		if _, err := b.take(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.mu.Lock()
+	bg := b.next
+	b.mu.Unlock()
+	if bg == nil {
+		t.Fatal("no lease started at the low-water mark")
+	}
+	<-bg.done
+	if bg.err == nil {
+		t.Fatal("the background lease did not fail")
+	}
+	f.set(nil, nil)
+	for range receiptLowWater {
+		if _, err := b.take(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s, err := b.take(ctx); err != nil || s != receiptBlock+1 {
+		t.Errorf("after the database came back: %d, %v; want the new block's first serial", s, err)
+	}
+}
