@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/calendar"
@@ -131,9 +132,9 @@ func (p Petition) Classify() Classification {
 // punctuation identifies nobody.
 func NameOf(pd *personv1.PersonalData) string {
 	name := pd.GetFullName()
-	// A letter or digit as typed stays one when folded, so only a name without any needs the fold
-	// (which can still find one: "²" folds to "2").
-	if strings.IndexFunc(name, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+	// An ASCII letter or digit survives the fold, so a name with one needs no fold; any other name
+	// is folded, which can find a letter ("²" folds to "2") or lose one ("ͺ" folds to a mark).
+	if strings.IndexFunc(name, func(r rune) bool { return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) }) >= 0 {
 		return name
 	}
 	if seal.NormalizeMatter(name) == "" {
