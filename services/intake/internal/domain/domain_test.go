@@ -147,6 +147,8 @@ func TestNameOf(t *testing.T) {
 		"":               "",
 		"²":              "²", // folds to the digit 2
 		"...\u0301":      "",  // a lone combining mark is no letter
+		"\u037a":         "",  // a letter that folds to a combining mark
+		"Ư":              "Ư",
 	} {
 		if got := domain.NameOf(&personv1.PersonalData{FullName: in}); got != want {
 			t.Errorf("NameOf(%q) = %q, want %q", in, got, want)
