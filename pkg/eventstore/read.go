@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -139,9 +138,12 @@ func (s *Store) Follow(ctx context.Context, opts ReadOptions, fn func(Commit) er
 }
 
 // LastSeqOf is the sequence of the last message on a subject (wildcards allowed), 0 if there is
-// none: one direct get, so a cache keyed on it (the unit registry) costs one round trip to check.
-// It asks the stream directly rather than through a stream handle, whose lookup is a stream-info
-// request of its own and cost more than the get.
+// none: one request, so a cache keyed on it (the unit registry) costs one round trip to check.
+//
+// It asks the stream's leader (the message-get API), not a direct get: with AllowDirect any replica
+// may answer a direct get, and a replica that lags would hide an append already acknowledged,
+// which a freshness check must never do. It asks the stream by name rather than through a stream
+// handle, whose lookup is a stream-info request of its own.
 func (s *Store) LastSeqOf(ctx context.Context, subject string) (uint64, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -149,23 +151,36 @@ func (s *Store) LastSeqOf(ctx context.Context, subject string) (uint64, error) {
 		defer cancel()
 	}
 	req, _ := json.Marshal(directGetRequest{LastFor: subject})
-	m, err := s.nc.RequestWithContext(ctx, "$JS.API.DIRECT.GET."+s.stream, req)
+	m, err := s.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+s.stream, req)
 	if err != nil {
 		return 0, fmt.Errorf("last of %s: %w", subject, err)
 	}
-	switch status := m.Header.Get("Status"); status {
-	case "":
-	case "404": // nothing on the subject yet
+	var resp struct {
+		Message *struct {
+			Seq uint64 `json:"seq"`
+		} `json:"message"`
+		Error *struct {
+			Code        int    `json:"code"`
+			ErrCode     int    `json:"err_code"`
+			Description string `json:"description"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(m.Data, &resp); err != nil {
+		return 0, fmt.Errorf("last of %s: %w", subject, err)
+	}
+	switch {
+	case resp.Error != nil && resp.Error.ErrCode == codeNoMessageFound: // nothing on the subject yet
 		return 0, nil
-	default:
-		return 0, fmt.Errorf("last of %s: direct get status %s %s", subject, status, m.Header.Get("Description"))
+	case resp.Error != nil:
+		return 0, fmt.Errorf("last of %s: %d %s", subject, resp.Error.ErrCode, resp.Error.Description)
+	case resp.Message == nil || resp.Message.Seq == 0:
+		return 0, fmt.Errorf("%w: message get of %s without sequence", ErrCorrupt, subject)
 	}
-	seq, err := strconv.ParseUint(m.Header.Get("Nats-Sequence"), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%w: direct get of %s without sequence", ErrCorrupt, subject)
-	}
-	return seq, nil
+	return resp.Message.Seq, nil
 }
+
+// codeNoMessageFound is JetStream's error code for a message get that finds nothing.
+const codeNoMessageFound = 10037
 
 // orderedConfig is the ordered consumer that starts where opts.From says and reads opts.Subjects.
 func orderedConfig(opts ReadOptions) jetstream.OrderedConsumerConfig {

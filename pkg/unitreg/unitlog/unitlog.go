@@ -146,7 +146,15 @@ func (f *Follower) askNext() {
 	f.queued, f.asking = nil, true
 	go func() {
 		qctx, cancel := context.WithTimeout(context.WithoutCancel(q.ctx), askTimeout)
-		q.last, q.err = f.askLog(qctx)
+		func() {
+			// Off the callers' goroutines their recovery does not reach here: a panic is their error.
+			defer func() {
+				if p := recover(); p != nil {
+					q.err = apperr.Internal("", "asking the log for its last unit event: %v", p)
+				}
+			}()
+			q.last, q.err = f.askLog(qctx)
+		}()
 		cancel()
 		if f.answered != nil {
 			f.answered()
