@@ -2,6 +2,7 @@ package auditlog_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -102,5 +103,23 @@ func TestVerifyLogReadsUpToTheLastSequenceAsOfTheStart(t *testing.T) {
 	s, _ := js.Stream(context.Background(), stream)
 	if info, err := s.Info(context.Background()); err != nil || info.State.LastSeq != 601 {
 		t.Fatalf("the stream's last sequence: %+v (%v)", info, err)
+	}
+}
+
+// A message the read missed although the stream holds it is not reported as removed: the gap is
+// confirmed against the stream first, and a message found there makes the read ErrDeliveryLost
+// (read again), not a tampering finding.
+func TestAGapIsConfirmedAgainstTheStreamBeforeItIsReported(t *testing.T) {
+	js, stream, _ := liveLog(t, 500)
+	auditlog.LoseInDelivery(t, 250)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	v, err := auditlog.VerifyLog(ctx, js, stream, auditlog.LogOptions{})
+	if !errors.Is(err, auditlog.ErrDeliveryLost) {
+		var findings []auditlog.Finding
+		if v != nil {
+			findings = v.Findings()
+		}
+		t.Fatalf("a message lost in delivery: %v, findings %v; want ErrDeliveryLost", err, findings)
 	}
 }
