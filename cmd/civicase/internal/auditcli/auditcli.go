@@ -553,11 +553,19 @@ const deliveryAttempts = 3
 // were lost on the way to this client (a machine too busy to keep up): that says nothing about
 // the log, and a partial read must not become a finding.
 func verifyLogAgainOnLoss(ctx context.Context, js jetstream.JetStream, stream string, o Options) (*auditlog.Verifier, error) {
+	return againOnLoss(o.Out, func() (*auditlog.Verifier, error) {
+		return auditlog.VerifyLog(ctx, js, stream, auditlog.LogOptions{Progress: o.progress("reading the log")})
+	})
+}
+
+// againOnLoss calls read until it does not fail with auditlog.ErrDeliveryLost, deliveryAttempts
+// times at most, saying so on out before each new attempt.
+func againOnLoss(out io.Writer, read func() (*auditlog.Verifier, error)) (*auditlog.Verifier, error) {
 	for attempt := 1; ; attempt++ {
-		v, err := auditlog.VerifyLog(ctx, js, stream, auditlog.LogOptions{Progress: o.progress("reading the log")})
+		v, err := read()
 		if !errors.Is(err, auditlog.ErrDeliveryLost) || attempt == deliveryAttempts {
 			return v, err
 		}
-		fmt.Fprintf(o.Out, "messages were lost on the way to this client; reading the log again (attempt %d of %d)\n", attempt+1, deliveryAttempts)
+		fmt.Fprintf(out, "messages were lost on the way to this client; reading the log again (attempt %d of %d)\n", attempt+1, deliveryAttempts)
 	}
 }
