@@ -24,13 +24,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	eventv1 "github.com/civicase/civicase/proto/gen/civicase/event/v1"
 	personv1 "github.com/civicase/civicase/proto/gen/civicase/person/v1"
 	"golang.org/x/crypto/chacha20poly1305"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/civicase/civicase/pkg/ahead"
 )
 
 // DataKeySize is the length of a subject's data key: 256 bits.
@@ -156,22 +157,13 @@ type Sealer struct {
 	cache    *keyCache
 
 	reserveSize int
-	refillAt    int
-	reserveMu   sync.Mutex
-	reserve     []reservedSubject // stored in the key store, not handed out yet
-	filling     *reserveFill      // the write in flight, which callers finding the reserve empty wait on
+	reserve     *ahead.Stock[reservedSubject] // subjects whose keys are stored, not handed out yet; nil without a reserve
 }
 
 // reservedSubject is a new data subject made ahead: their key is stored, nothing is sealed with it.
 type reservedSubject struct {
 	ref string
 	key *dataKey
-}
-
-// reserveFill is one write of reserved keys; err is set before done closes.
-type reserveFill struct {
-	done chan struct{}
-	err  error
 }
 
 // New returns a Sealer over the given key provider and key store.
@@ -198,8 +190,11 @@ func New(opts Options) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{keys: opts.Keys, store: opts.Store, recorder: opts.Recorder, now: opts.Clock, cache: cache,
-		reserveSize: opts.SubjectReserve, refillAt: opts.SubjectRefillAt}, nil
+	s := &Sealer{keys: opts.Keys, store: opts.Store, recorder: opts.Recorder, now: opts.Clock, cache: cache, reserveSize: opts.SubjectReserve}
+	if s.reserveSize > 0 {
+		s.reserve = ahead.New(s.fillReserve, opts.SubjectRefillAt, fillTimeout)
+	}
+	return s, nil
 }
 
 // NewSubjectRef returns a fresh pseudonymous reference for a data subject: 128 random bits, derived
@@ -211,67 +206,22 @@ func NewSubjectRef() string { return rand.Text() }
 // new this way waits on no key-store look-up, and — from the reserve that one write fills for the
 // next Options.SubjectReserve new subjects — on no key-store write of its own.
 func (s *Sealer) NewSubject(ctx context.Context) (string, error) {
-	if s.reserveSize < 0 {
+	if s.reserve == nil {
 		return s.newSubjectNow(ctx)
 	}
-	failed := false
-	for {
-		s.reserveMu.Lock()
-		if n := len(s.reserve); n > 0 {
-			r := s.reserve[n-1]
-			s.reserve = s.reserve[:n-1]
-			if n-1 <= s.refillAt && s.filling == nil {
-				s.startFill(ctx)
-			}
-			s.reserveMu.Unlock()
-			// Nobody else knows the reference, so no shredding can be recorded against it.
-			if _, err := s.cache.put(r.ref, r.key, s.now()); err != nil {
-				return "", err
-			}
-			return r.ref, nil
-		}
-		if s.filling == nil {
-			s.startFill(ctx)
-		}
-		fill := s.filling
-		s.reserveMu.Unlock()
-		select {
-		case <-fill.done:
-		case <-ctx.Done():
-			return "", ctx.Err()
-		}
-		if fill.err != nil {
-			// The failed write may be a background one from long before; one fresh write is tried
-			// before the caller is told.
-			if failed {
-				return "", fill.err
-			}
-			failed = true
-			continue
-		}
-		// The reserve has the fill's subjects, unless other callers took them all first: go round.
+	r, err := s.reserve.Take(ctx)
+	if err != nil {
+		return "", err
 	}
+	// Nobody else knows the reference, so no shredding can be recorded against it.
+	if _, err := s.cache.put(r.ref, r.key, s.now()); err != nil {
+		return "", err
+	}
+	return r.ref, nil
 }
 
 // fillTimeout bounds a reserve write, which outlives the call that started it.
 const fillTimeout = 10 * time.Second
-
-// startFill writes the next reserve in the background: it outlives the caller that started it
-// (keeping only its context's values) and every caller finding the reserve empty waits on it.
-// s.reserveMu is held.
-func (s *Sealer) startFill(ctx context.Context) {
-	fill := &reserveFill{done: make(chan struct{})}
-	s.filling = fill
-	go func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fillTimeout)
-		defer cancel()
-		fill.err = s.fillReserve(ctx)
-		s.reserveMu.Lock()
-		s.filling = nil
-		s.reserveMu.Unlock()
-		close(fill.done)
-	}()
-}
 
 // newSubjectNow makes one new subject and stores their key, without the reserve.
 func (s *Sealer) newSubjectNow(ctx context.Context) (string, error) {
@@ -298,10 +248,10 @@ func (s *Sealer) newSubjectNow(ctx context.Context) (string, error) {
 
 // fillReserve makes reserveSize new subjects and stores their wrapped keys in one write; only keys
 // the store reports stored join the reserve.
-func (s *Sealer) fillReserve(ctx context.Context) error {
+func (s *Sealer) fillReserve(ctx context.Context) ([]reservedSubject, error) {
 	keyID, err := s.keys.CurrentKeyID(ctx)
 	if err != nil {
-		return fmt.Errorf("seal: new subjects: %w", err)
+		return nil, fmt.Errorf("seal: new subjects: %w", err)
 	}
 	now := s.now()
 	keys := make([]StoredKey, s.reserveSize)
@@ -317,13 +267,13 @@ func (s *Sealer) fillReserve(ctx context.Context) error {
 		_, _ = rand.Read(deks[i])
 		wrapped, err := s.keys.Wrap(ctx, keyID, deks[i], wrapAD(ref))
 		if err != nil {
-			return fmt.Errorf("seal: new subjects: %w", err)
+			return nil, fmt.Errorf("seal: new subjects: %w", err)
 		}
 		keys[i] = StoredKey{SubjectRef: ref, KeyID: keyID, WrappedDEK: wrapped, CreatedAt: now}
 	}
 	stored, err := createKeys(ctx, s.store, keys)
 	if err != nil {
-		return fmt.Errorf("seal: new subjects: %w", err)
+		return nil, fmt.Errorf("seal: new subjects: %w", err)
 	}
 	made := make([]reservedSubject, 0, len(keys))
 	for i, k := range keys {
@@ -332,14 +282,11 @@ func (s *Sealer) fillReserve(ctx context.Context) error {
 		}
 		aead, err := chacha20poly1305.NewX(deks[i])
 		if err != nil {
-			return fmt.Errorf("seal: new subjects: %w", err)
+			return nil, fmt.Errorf("seal: new subjects: %w", err)
 		}
 		made = append(made, reservedSubject{ref: k.SubjectRef, key: &dataKey{keyID: keyID, aead: aead}})
 	}
-	s.reserveMu.Lock()
-	s.reserve = append(s.reserve, made...)
-	s.reserveMu.Unlock()
-	return nil
+	return made, nil
 }
 
 // Seal encrypts pd for the subject under scope. The subject's data key is created on first use.

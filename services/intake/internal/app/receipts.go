@@ -2,9 +2,9 @@ package app
 
 import (
 	"context"
-	"sync"
 	"time"
 
+	"github.com/civicase/civicase/pkg/ahead"
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/services/intake/internal/domain"
 )
@@ -27,83 +27,23 @@ const (
 	leaseTimeout    = 10 * time.Second
 )
 
-// receiptBook hands out receipt serials from leased blocks. The next block is leased while the
-// current one still has serials, so a registration waits for a lease only at start-up or after a
-// lease failed; the durable write that keeps numbers unique is thereby off its critical path.
-type receiptBook struct {
-	serials ReceiptSerials
-
-	mu       sync.Mutex
-	cur, end uint64     // the current block's serials not yet handed out: [cur, end)
-	next     *leaseCall // the lease in flight, or done and not yet taken
-}
-
-// leaseCall is one lease; first and err are set before done closes.
-type leaseCall struct {
-	done  chan struct{}
-	first uint64
-	err   error
-}
-
-func newReceiptBook(s ReceiptSerials) *receiptBook { return &receiptBook{serials: s} }
-
-// take hands out a serial. It fails only when the block is empty and a lease fails twice: the
-// lease found failed may have been started in the background long before (the database was down
-// then, not necessarily now), so one fresh lease is tried before the registration is refused as
-// unavailable.
-func (b *receiptBook) take(ctx context.Context) (uint64, error) {
-	failed := false
-	for {
-		b.mu.Lock()
-		if b.cur < b.end {
-			s := b.cur
-			b.cur++
-			if b.end-b.cur <= receiptLowWater && b.next == nil {
-				b.startLease(ctx)
-			}
-			b.mu.Unlock()
-			return s, nil
+// newReceiptBook hands out receipt serials from blocks leased ahead (pkg/ahead): the next block is
+// leased while the current one still has serials, so a registration waits for a lease only at
+// start-up or after a lease failed; the durable write that keeps numbers unique is thereby off its
+// critical path.
+func newReceiptBook(s ReceiptSerials) *ahead.Stock[uint64] {
+	return ahead.New(func(ctx context.Context) ([]uint64, error) {
+		first, err := s.Lease(ctx, receiptBlock)
+		if err != nil {
+			return nil, unavailable("the receipt serials", err)
 		}
-		if b.next == nil {
-			b.startLease(ctx)
+		if first+receiptBlock-1 > domain.MaxReceiptSerial {
+			return nil, apperr.Internal("RECEIPT_SERIALS_EXHAUSTED", "receipt serials are exhausted at %d", first)
 		}
-		l := b.next
-		b.mu.Unlock()
-		select {
-		case <-l.done:
-		case <-ctx.Done():
-			return 0, ctx.Err()
+		block := make([]uint64, receiptBlock)
+		for i := range block {
+			block[i] = first + uint64(i)
 		}
-		b.mu.Lock()
-		if b.next == l { // the first waiter installs the block; the others find it in place
-			b.next = nil
-			if l.err != nil {
-				b.mu.Unlock()
-				if !failed {
-					failed = true
-					continue
-				}
-				return 0, unavailable("the receipt serials", l.err)
-			}
-			if l.first+receiptBlock-1 > domain.MaxReceiptSerial {
-				b.mu.Unlock()
-				return 0, apperr.Internal("RECEIPT_SERIALS_EXHAUSTED", "receipt serials are exhausted at %d", l.first)
-			}
-			b.cur, b.end = l.first, l.first+receiptBlock
-		}
-		b.mu.Unlock()
-	}
-}
-
-// startLease leases the next block in the background. It outlives the registration that started
-// it (which keeps only its values, for tracing), bounded by its own timeout. b.mu is held.
-func (b *receiptBook) startLease(ctx context.Context) {
-	l := &leaseCall{done: make(chan struct{})}
-	b.next = l
-	go func() {
-		defer close(l.done)
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), leaseTimeout)
-		defer cancel()
-		l.first, l.err = b.serials.Lease(ctx, receiptBlock)
-	}()
+		return block, nil
+	}, receiptLowWater, leaseTimeout)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/civicase/civicase/pkg/ahead"
 	"github.com/civicase/civicase/pkg/apperr"
 	"github.com/civicase/civicase/pkg/calendar"
 	"github.com/civicase/civicase/pkg/command"
@@ -50,7 +51,7 @@ type RegisterPetitionResult struct {
 // identity-number index across all their petitions and visits, not just the first.
 type RegisterPetitionHandler struct {
 	d        PetitionDeps
-	receipts *receiptBook
+	receipts *ahead.Stock[uint64]
 }
 
 // Handle registers the petition; a retry with the same command id returns the first result and
@@ -211,7 +212,7 @@ func (h RegisterPetitionHandler) refusal(ctx context.Context, cmd RegisterPetiti
 // takes another serial, unused: the append finds the command recorded and answers with the first
 // commit's number.
 func (h RegisterPetitionHandler) claimReceipt(ctx context.Context, p domain.Petition) (string, error) {
-	serial, err := h.receipts.take(ctx)
+	serial, err := h.receipts.Take(ctx)
 	if err != nil {
 		return "", err
 	}
