@@ -68,12 +68,7 @@ func TestFollowerSeesUnitsAppendedByAnyoneAndStopsOnARefusedEvent(t *testing.T) 
 // has the units whose appends had returned when it called.
 func TestConcurrentCatchUpsSeeEveryUnitAppendedBeforeTheyCalled(t *testing.T) {
 	ctx := context.Background()
-	s, err := eventstore.Open(ctx, testenv.StartNATS(t).Conn, eventstore.Config{Tenant: "t"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	appendUnit(t, s, "P", &unitv1.UnitRegistered{Code: "P", Name: "Tỉnh", Kind: unitv1.UnitKind_UNIT_KIND_PROVINCE, EffectiveFrom: jan2024})
-	f := unitlog.New(s)
+	s, f := provinceLog(t)
 	on := calendar.NewDate(2025, time.March, 1)
 	const units = 40
 	var appended atomic.Int32 // units whose append has returned
@@ -113,12 +108,7 @@ func TestConcurrentCatchUpsSeeEveryUnitAppendedBeforeTheyCalled(t *testing.T) {
 // answer may predate a unit appended just before the call.
 func TestACatchUpDoesNotJoinAQuestionAskedBeforeIt(t *testing.T) {
 	ctx := context.Background()
-	s, err := eventstore.Open(ctx, testenv.StartNATS(t).Conn, eventstore.Config{Tenant: "t"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	appendUnit(t, s, "P", &unitv1.UnitRegistered{Code: "P", Name: "Tỉnh", Kind: unitv1.UnitKind_UNIT_KIND_PROVINCE, EffectiveFrom: jan2024})
-	f := unitlog.New(s)
+	s, f := provinceLog(t)
 	held, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	unitlog.OnAnswered(f, func() { once.Do(func() { close(held); <-release }) })
@@ -145,4 +135,15 @@ func TestACatchUpDoesNotJoinAQuestionAskedBeforeIt(t *testing.T) {
 			t.Error("a catch-up called after the ward's append does not see the ward")
 		}
 	})
+}
+
+// provinceLog is a new log holding one province, and a follower of it that has read nothing yet.
+func provinceLog(t *testing.T) (*eventstore.Store, *unitlog.Follower) {
+	t.Helper()
+	s, err := eventstore.Open(context.Background(), testenv.StartNATS(t).Conn, eventstore.Config{Tenant: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendUnit(t, s, "P", &unitv1.UnitRegistered{Code: "P", Name: "Tỉnh", Kind: unitv1.UnitKind_UNIT_KIND_PROVINCE, EffectiveFrom: jan2024})
+	return s, unitlog.New(s)
 }
